@@ -1,0 +1,79 @@
+"""
+### news_ingest
+
+Polls the due RSS/Atom feeds, fetches and extracts each new article, groups copies of one
+story, tags topics and actors, and loads everything into the wirewatch warehouse
+(`WIREWATCH_DATABASE_URL`). PostgreSQL holds the queue and all state; tasks pass only
+shard numbers and counts. Every task can be retried or re-run without duplicating rows.
+
+```
+plan_poll -> poll_feeds[shard…] -> plan_fetch -> fetch_articles[shard…] -> dedup -> tag -> report
+```
+Business logic lives in `plugins/wirewatch/pipeline.py`; this file only wires it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from airflow.sdk import dag, task
+
+from wirewatch import pipeline, report
+
+HTTP_POOL = "wirewatch_http"
+
+default_args = {
+    "owner": "wirewatch",
+    "retries": 3,
+    "retry_delay": timedelta(seconds=30),
+    "retry_exponential_backoff": True,
+    "max_retry_delay": timedelta(minutes=10),
+    "execution_timeout": timedelta(minutes=30),
+}
+
+
+@dag(
+    dag_id="news_ingest",
+    schedule=timedelta(minutes=15),
+    start_date=datetime(2026, 1, 1, tzinfo=timezone.utc),
+    catchup=False,
+    max_active_runs=1,
+    default_args=default_args,
+    tags=["wirewatch", "ingest"],
+    doc_md=__doc__,
+)
+def news_ingest():
+    @task
+    def plan_poll() -> list[dict[str, int]]:
+        return pipeline.plan_poll()
+
+    @task(pool=HTTP_POOL, map_index_template="{{ task.op_kwargs['shard']['shard'] }}")
+    def poll_feeds(shard: dict[str, int], run_id: str | None = None) -> dict:
+        return pipeline.poll_feeds(shard["shard"], shard["shards"], run_id=run_id)
+
+    @task
+    def plan_fetch(_polled: list[dict]) -> list[dict[str, int]]:
+        return pipeline.plan_fetch()
+
+    @task(pool=HTTP_POOL, map_index_template="{{ task.op_kwargs['shard']['shard'] }}")
+    def fetch_articles(shard: dict[str, int], run_id: str | None = None) -> dict:
+        return pipeline.fetch_articles(shard["shard"], shard["shards"], run_id=run_id)
+
+    @task
+    def dedup(_fetched: list[dict], run_id: str | None = None) -> dict:
+        return pipeline.dedup_articles(run_id=run_id)
+
+    @task
+    def tag(_deduped: dict, run_id: str | None = None) -> dict:
+        return pipeline.tag_articles(run_id=run_id)
+
+    @task
+    def report_run(_tagged: dict, run_id: str | None = None) -> dict:
+        return report.log_run_summary(run_id)
+
+    polled = poll_feeds.expand(shard=plan_poll())
+    fetched = fetch_articles.expand(shard=plan_fetch(polled))
+    report_run(tag(dedup(fetched)))
+
+
+news_ingest_dag = news_ingest()

@@ -1,0 +1,214 @@
+"""wirewatch command line: a thin shell over the library. Each command's docstring is its --help."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import psycopg2
+
+from wirewatch import migrations, warehouse
+from wirewatch.config import ConfigError
+from wirewatch.db import connect, ensure_database
+from wirewatch.settings import Settings
+
+COMMANDS: dict[tuple[str, ...], Callable[[argparse.Namespace, Settings], int]] = {}
+
+
+def command(*path: str):
+    def register(func):
+        COMMANDS[path] = func
+        return func
+    return register
+
+
+@command("db", "migrate")
+def db_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    """Create the warehouse database if needed and apply pending migrations from sql/."""
+    ensure_database(settings.database_url)
+    with connect(settings.database_url) as conn:
+        applied = migrations.migrate(conn, settings.sql_dir)
+    print("\n".join(f"applied {name}" for name in applied) or "warehouse schema is up to date")
+    return 0
+
+
+@command("db", "status")
+def db_status(args: argparse.Namespace, settings: Settings) -> int:
+    """List the migrations and whether each is applied."""
+    with connect(settings.database_url) as conn:
+        done = migrations.applied(conn)
+    for migration in migrations.discover(settings.sql_dir):
+        print(f"{'applied' if migration.version in done else 'PENDING':<8} {migration.name}")
+    return 0
+
+
+@command("feeds", "import")
+def feeds_import(args: argparse.Namespace, settings: Settings) -> int:
+    """Add the feeds of a YAML feed list, or update their settings (poll state is kept)."""
+    from wirewatch.feeds import load_feed_list
+
+    specs = load_feed_list(Path(args.file))
+    with connect(settings.database_url) as conn:
+        added, updated = warehouse.upsert_feeds(conn, specs)
+    print(f"{len(specs)} feeds in {args.file}: {added} added, {updated} updated")
+    return 0
+
+
+@command("feeds", "list")
+def feeds_list(args: argparse.Namespace, settings: Settings) -> int:
+    """Show every feed with its health (the report_feed_health view)."""
+    with connect(settings.database_url) as conn:
+        rows = warehouse.list_feeds(conn)
+    for row in rows:
+        print(f"{row['feed_id']:>5}  {row['status']:<13} {row['feed'][:40]:<40} {row['url']}")
+        if row["last_error"]:
+            print(f"{'':>20}last error: {row['last_error']}")
+    print(f"{len(rows)} feeds")
+    return 0
+
+
+@command("feeds", "poll-now")
+def feeds_poll_now(args: argparse.Namespace, settings: Settings) -> int:
+    """Make every enabled feed due, so the next news_ingest run polls it."""
+    with connect(settings.database_url) as conn:
+        print(f"{warehouse.make_feeds_due(conn)} feeds made due")
+    return 0
+
+
+@command("topics", "check")
+def topics_check(args: argparse.Namespace, settings: Settings) -> int:
+    """Validate the topic taxonomy and the actors gazetteer."""
+    from wirewatch.actors import load_gazetteer
+    from wirewatch.topics import load_taxonomy
+
+    taxonomy = load_taxonomy(settings.taxonomy_path)
+    gazetteer = load_gazetteer(settings.gazetteer_path)
+    print(f"{settings.taxonomy_path}: {len(taxonomy.topics)} topics, version {taxonomy.version}")
+    print(f"{settings.gazetteer_path}: {len(gazetteer.actors)} actors")
+    return 0
+
+
+@command("topics", "try")
+def topics_try(args: argparse.Namespace, settings: Settings) -> int:
+    """Tag a text file with the current taxonomy and print topics, evidence and actors."""
+    from wirewatch.actors import load_gazetteer
+    from wirewatch.extract import clean_text
+    from wirewatch.topics import load_taxonomy
+
+    text = clean_text(Path(args.file).read_text(encoding="utf-8")).text
+    for match in load_taxonomy(settings.taxonomy_path).tag(args.title, text):
+        print(f"{match.topic_id:<24} score {match.score:<4g} {match.evidence[:100]}")
+    for mention in load_gazetteer(settings.gazetteer_path).find(args.title, text):
+        print(f"  actor {mention.actor_id:<16} x{mention.mentions}{'  (title/lead)' if mention.in_title else ''}")
+    return 0
+
+
+@command("summary",)
+def summary(args: argparse.Namespace, settings: Settings) -> int:
+    """Print what a pipeline run did (default: the latest run) and the warehouse totals."""
+    from wirewatch.report import format_summary, run_summary
+
+    with connect(settings.database_url) as conn:
+        run_id = args.run_id or warehouse.latest_run_id(conn)
+        if run_id is None:
+            print("no pipeline run recorded yet")
+            return 1
+        print(format_summary(run_summary(conn, run_id)))
+    return 0
+
+
+@command("demo",)
+def demo(args: argparse.Namespace, settings: Settings) -> int:
+    """Run news_ingest once, offline, over the bundled demo corpus and print a summary."""
+    from wirewatch.demo import run_demo
+
+    return run_demo(settings, port=args.port)
+
+
+@command("demo", "serve")
+def demo_serve(args: argparse.Namespace, settings: Settings) -> int:
+    """Serve the demo corpus on 127.0.0.1 and load its feeds, until interrupted (for `make airflow`)."""
+    import time
+
+    from wirewatch.demo import CorpusServer, import_demo_feeds, prepare_warehouse
+
+    prepare_warehouse(settings)
+    with CorpusServer(port=args.port) as server:
+        count = import_demo_feeds(settings, server.base_url)
+        print(f"demo corpus on {server.base_url}; {count} demo feeds loaded and due", flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="wirewatch",
+        description="wirewatch: news monitoring pipeline. The warehouse is $WIREWATCH_DATABASE_URL.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    groups = parser.add_subparsers(dest="group", metavar="COMMAND", required=True)
+    subparsers: dict[str, argparse._SubParsersAction] = {}
+    for path, func in COMMANDS.items():
+        doc = (func.__doc__ or "").strip()
+        if len(path) == 1:
+            cmd = groups.add_parser(path[0], help=doc, description=doc)
+            if path[0] == "demo":
+                cmd.add_argument("--port", type=int, default=_demo_port(), help="corpus server port")
+                sub = cmd.add_subparsers(dest="action", metavar="ACTION")
+                subparsers["demo"] = sub
+            cmd.set_defaults(func=func)
+        else:
+            group, action = path
+            if group not in subparsers:
+                group_parser = groups.add_parser(group, help=f"{group} commands")
+                subparsers[group] = group_parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+            cmd = subparsers[group].add_parser(action, help=doc, description=doc)
+            cmd.set_defaults(func=func)
+        ARGUMENTS.get(path, lambda p: None)(cmd)
+    return parser
+
+
+def _demo_port() -> int:
+    from wirewatch.demo import DEFAULT_DEMO_PORT
+
+    return int(os.environ.get("WIREWATCH_DEMO_PORT", DEFAULT_DEMO_PORT))
+
+
+ARGUMENTS: dict[tuple[str, ...], Callable[[argparse.ArgumentParser], None]] = {
+    ("feeds", "import"): lambda p: p.add_argument("file", help="YAML feed list (see config/feeds.yaml)"),
+    ("topics", "try"): lambda p: (p.add_argument("file", help="text file to tag"),
+                                  p.add_argument("--title", default=None, help="headline to tag with it")),
+    ("summary",): lambda p: p.add_argument("run_id", nargs="?", help="Airflow run id (default: latest)"),
+    ("demo", "serve"): lambda p: p.add_argument("--port", type=int, default=_demo_port(),
+                                                help="corpus server port"),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = Settings.from_env()
+    try:
+        return args.func(args, settings)
+    except (ConfigError, migrations.MigrationError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except psycopg2.OperationalError as exc:
+        print(f"error: cannot use the warehouse at {settings.database_url}: {str(exc).strip()}\n"
+              "Set WIREWATCH_DATABASE_URL, or run `make migrate` to bootstrap one.", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,209 @@
+"""Extract: article page bytes -> clean text and metadata (trafilatura), or a rejection with a reason.
+
+trafilatura removes the site chrome; paywall prompts and plan-price lists often sit *inside*
+the article element, so `clean_text` cuts the text at the first paywall marker and drops
+price-only lines. Syndication notes ("…auto-generated from a syndicated feed") are removed
+from the text and kept apart as `wire_note`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import py3langid
+import trafilatura
+from lxml import html as lxml_html
+
+from wirewatch.text import text_fingerprint, word_count
+
+LOGGER = logging.getLogger(__name__)
+
+HTML_TYPES = {"text/html", "application/xhtml+xml"}
+
+# Settings recorded with every article, so a later re-extraction knows what produced it.
+EXTRACTOR_OPTIONS = {
+    "with_metadata": True,
+    "include_comments": False,
+    "include_tables": False,
+    "favor_precision": True,
+    "deduplicate": False,
+}
+EXTRACTOR = {"name": "trafilatura", "version": trafilatura.__version__, "options": EXTRACTOR_OPTIONS,
+             "cleaner": 1}
+
+# Lines that start a paywall / subscription prompt: from the first such line on, nothing is story.
+# English plus the most common forms in French, German, Spanish, Italian and Portuguese.
+PAYWALL_MARKERS = re.compile(
+    r"""^\W*(?:
+        you[’']?ve\ (?:reached|hit|used)\ (?:your|the)\ (?:limit|maximum|last\ free)
+      | you\ have\ (?:reached|used)\ (?:your|the|all)\ .{0,40}(?:free|limit)
+      | subscribe\ (?:now|today|to\ (?:read|continue|unlock|get))
+      | already\ (?:a\ )?(?:subscribed|subscriber|a\ member)
+      | (?:sign|log)\ in\ to\ (?:read|continue)
+      | to\ continue\ reading
+      | this\ (?:article|story|content)\ is\ (?:for|reserved\ for|available\ to)\ (?:subscribers|members)
+      | (?:unlock|get)\ unlimited\ (?:digital\ )?access
+      | renews\ automatically
+      | abonnez-vous | déjà\ abonné | cet\ article\ est\ réservé\ aux\ abonnés
+      | jetzt\ abonnieren | bereits\ abonnent | weiterlesen\ mit
+      | suscríbete | ya\ (?:eres|soy)\ suscriptor | contenido\ exclusivo\ para\ suscriptores
+      | abbonati | sei\ già\ abbonato
+      | assine\ (?:já|agora) | já\ é\ assinante
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+PAYWALL_INLINE = re.compile(r"\b\d+\s+free\s+articles?\b|\{\{\s*free_limit\s*\}\}", re.IGNORECASE)
+
+# A line that is only a price, a period or a per-period price: plan tables, not prose.
+PRICE_LINE = re.compile(
+    r"^\s*(?:[₹$€£¥]|rs\.?|usd|eur|gbp|inr)\s?\d[\d,.]*\s*(?:/\s*\w+)?\s*$"
+    r"|^\s*\d+\s+(?:months?|years?|weeks?|days?)\s*$"
+    r"|^\s*[₹$€£¥]\s?\d[\d,.]*\s*(?:per|a|/)\s*\w+\s*$",
+    re.IGNORECASE,
+)
+
+SYNDICATION_NOTE = re.compile(
+    r"syndicated\s+feed|from\s+a\s+wire\s+(?:service|agency)|distributed\s+by\s+\w+\s+news\s+wire"
+    r"|has\s+not\s+been\s+edited\s+by\s+.{0,40}staff",
+    re.IGNORECASE,
+)
+
+@dataclass(frozen=True, kw_only=True)
+class CleanText:
+    text: str
+    wire_note: str | None = None
+    removed_lines: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExtractedArticle:
+    title: str | None
+    author: str | None
+    published_at: datetime | None
+    site_name: str | None
+    language: str | None
+    page_canonical_url: str | None
+    text: str
+    text_hash: str
+    word_count: int
+    wire_note: str | None
+    extraction: dict
+
+
+@dataclass(frozen=True, kw_only=True)
+class Rejection:
+    """The page is not an article we can store; `reason` is shown to users as is."""
+
+    reason: str
+
+
+def clean_text(text: str) -> CleanText:
+    """Remove paywall prompts, plan-price lines and syndication notes from extracted text."""
+    kept: list[str] = []
+    removed: list[str] = []
+    wire_note = None
+    lines = text.splitlines()
+    for position, line in enumerate(lines):
+        stripped = line.strip()
+        if PAYWALL_MARKERS.search(stripped) or PAYWALL_INLINE.search(stripped):
+            removed.extend(lines[position:])
+            break
+        if PRICE_LINE.match(stripped):
+            removed.append(line)
+        elif SYNDICATION_NOTE.search(stripped) and len(stripped) < 400:
+            wire_note = wire_note or stripped.strip("() ")
+            removed.append(line)
+        elif stripped:
+            kept.append(stripped)
+    return CleanText(text="\n".join(kept), wire_note=wire_note, removed_lines=removed)
+
+
+def sniff_type(body: bytes, declared: str) -> str:
+    """The declared media type, or a sniffed one when the server sent none or a generic one."""
+    if declared and declared not in ("application/octet-stream", "binary/octet-stream", "text/plain"):
+        return declared
+    head = body[:512].lstrip().lower()
+    if head.startswith(b"%pdf"):
+        return "application/pdf"
+    if head.startswith(b"\x89png"):
+        return "image/png"
+    if head.startswith((b"<!doctype html", b"<html")) or b"<body" in head:
+        return "text/html"
+    return declared or "unknown"
+
+
+def extract_article(body: bytes, *, url: str, content_type: str = "", min_words: int = 60
+                    ) -> ExtractedArticle | Rejection:
+    """Turn a downloaded page into an article, or say why it is not one."""
+    media_type = sniff_type(body, content_type)
+    if media_type not in HTML_TYPES:
+        return Rejection(reason=f"not an HTML page ({media_type})")
+    if not body.strip():
+        return Rejection(reason="empty page")
+    document = trafilatura.bare_extraction(body, url=url, **EXTRACTOR_OPTIONS)
+    if document is None or not (document.text or "").strip():
+        return Rejection(reason="not an article: no article text found")
+    cleaned = clean_text(document.text)
+    words = word_count(cleaned.text)
+    if words < min_words:
+        return Rejection(reason=f"not an article: only {words} words of text (minimum {min_words})")
+    page = _parse_head(body)
+    return ExtractedArticle(
+        title=document.title or page.get("og_title"),
+        author=document.author,
+        published_at=_published_at(page.get("published"), document.date),
+        site_name=document.sitename,
+        language=_language(document.language or page.get("lang"), cleaned.text),
+        page_canonical_url=page.get("canonical") or page.get("og_url"),
+        text=cleaned.text,
+        text_hash=text_fingerprint(cleaned.text),
+        word_count=words,
+        wire_note=cleaned.wire_note,
+        extraction={**EXTRACTOR, "removed_lines": len(cleaned.removed_lines)},
+    )
+
+
+HEAD_XPATHS = {
+    "lang": "string(/html/@lang)",
+    "canonical": "string(//link[@rel='canonical']/@href)",
+    "og_url": "string(//meta[@property='og:url']/@content)",
+    "og_title": "string(//meta[@property='og:title']/@content)",
+    "published": "string(//meta[@property='article:published_time']/@content)",
+}
+
+
+def _parse_head(body: bytes) -> dict[str, str]:
+    """Metadata trafilatura does not return: declared language, canonical URL, precise time."""
+    try:
+        tree = lxml_html.fromstring(body)
+    except (ValueError, lxml_html.etree.ParserError):
+        return {}
+    found = {}
+    for key, xpath in HEAD_XPATHS.items():
+        value = str(tree.xpath(xpath)).strip()
+        if value:
+            found[key] = value
+    return found
+
+
+def _published_at(meta_time: str | None, extracted_date: str | None) -> datetime | None:
+    """Prefer the page's machine-readable timestamp (with time of day) over the date alone."""
+    for candidate in (meta_time, extracted_date):
+        if not candidate:
+            continue
+        try:
+            value = datetime.fromisoformat(candidate.replace("Z", "+00:00"))
+        except ValueError:
+            continue
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return None
+
+
+def _language(declared: str | None, text: str) -> str | None:
+    if declared:
+        return declared.split("-")[0].split("_")[0].lower()[:8] or None
+    language, _score = py3langid.classify(text[:2000])
+    return language

@@ -1,0 +1,184 @@
+"""Feeds: the user's feed list (YAML) and parsing of RSS/Atom documents into entries.
+
+Pure functions: `load_feed_list(path)` validates a file, `parse_feed(body, …)` turns bytes into
+`FeedEntry` records. Downloading and bookkeeping live in `pipeline` and `warehouse`.
+"""
+
+from __future__ import annotations
+
+import calendar
+import html
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import urljoin
+
+import feedparser
+
+from wirewatch.config import ConfigError, check_keys, load_entries, string_list
+from wirewatch.urls import InvalidURL, canonical_url
+
+LOGGER = logging.getLogger(__name__)
+
+@dataclass(frozen=True, kw_only=True)
+class FeedSpec:
+    url: str
+    name: str
+    outlet: str | None = None
+    language: str | None = None
+    tags: tuple[str, ...] = ()
+    enabled: bool = True
+
+
+@dataclass(frozen=True, kw_only=True)
+class FeedEntry:
+    link: str
+    canonical_url: str
+    entry_id: str | None
+    title: str | None
+    summary: str | None
+    published_at: datetime | None
+    author: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ParsedFeed:
+    title: str | None
+    format: str
+    entries: list[FeedEntry]
+    # Entries we could not use (no link, not http…), each with a reason: counted, never dropped silently.
+    skipped: list[str] = field(default_factory=list)
+    # A recoverable problem feedparser reported (e.g. wrong declared charset).
+    warning: str | None = None
+
+
+class FeedParseError(ValueError):
+    """The document is not a usable feed; the message says why."""
+
+
+def load_feed_list(path: Path, *, substitutions: dict[str, str] | None = None) -> list[FeedSpec]:
+    """Read and validate a YAML feed list: `feeds: [{url, name, outlet, language, tags, enabled}]`."""
+    _data, located = load_entries(path, "feeds", substitutions=substitutions)
+    specs: list[FeedSpec] = []
+    seen: dict[str, str] = {}
+    for item, where in located:
+        spec = _feed_spec(item, where)
+        if spec.url in seen:
+            raise ConfigError(f"{where}: duplicate url {spec.url} (first at {seen[spec.url]})")
+        seen[spec.url] = where
+        specs.append(spec)
+    return specs
+
+
+def _feed_spec(item: object, where: str) -> FeedSpec:
+    check_keys(item, where, required={"url", "name"}, optional={"outlet", "language", "tags", "enabled"})
+    for key in ("url", "name"):
+        if not isinstance(item[key], str) or not item[key].strip():
+            raise ConfigError(f"{where}: '{key}' must be a non-empty string")
+    try:
+        canonical_url(item["url"])
+    except InvalidURL as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    enabled = item.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise ConfigError(f"{where}: 'enabled' must be true or false")
+    for key in ("outlet", "language"):
+        if item.get(key) is not None and not isinstance(item[key], str):
+            raise ConfigError(f"{where}: '{key}' must be a string")
+    return FeedSpec(url=item["url"].strip(), name=item["name"].strip(), outlet=item.get("outlet"),
+                    language=item.get("language"), tags=tuple(string_list(item, "tags", where)),
+                    enabled=enabled)
+
+
+FORMAT_NAMES = {
+    "rss090": "RSS 0.90", "rss091n": "RSS 0.91", "rss091u": "RSS 0.91", "rss092": "RSS 0.92",
+    "rss093": "RSS 0.93", "rss094": "RSS 0.94", "rss20": "RSS 2.0", "rss10": "RSS 1.0",
+    "rss": "RSS", "atom01": "Atom 0.1", "atom02": "Atom 0.2", "atom03": "Atom 0.3",
+    "atom10": "Atom 1.0", "atom": "Atom", "cdf": "CDF",
+}
+
+
+def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> ParsedFeed:
+    """Parse an RSS 0.9x/1.0/2.0 or Atom document; raise FeedParseError if it is not a usable feed."""
+    headers = {"content-type": content_type} if content_type else {}
+    parsed = feedparser.parse(body, response_headers=headers, sanitize_html=False,
+                              resolve_relative_uris=False)
+    problem = _describe_bozo(parsed.get("bozo_exception")) if parsed.get("bozo") else None
+    version = parsed.get("version") or ""
+    if not version:
+        if parsed.entries:
+            problem = problem or "unknown feed format"
+        else:
+            looks_html = re.search(rb"<html[\s>]", body[:2048], re.IGNORECASE)
+            raise FeedParseError("not a feed (got an HTML page)" if looks_html
+                                 else f"not a feed ({problem or 'no RSS/Atom root element'})")
+    entries: list[FeedEntry] = []
+    skipped: list[str] = []
+    for position, raw in enumerate(parsed.entries, start=1):
+        link = _entry_link(raw, url)
+        if not link:
+            skipped.append(f"entry #{position} has no link")
+            continue
+        try:
+            key = canonical_url(link)
+        except InvalidURL as exc:
+            skipped.append(f"entry #{position}: {exc}")
+            continue
+        entries.append(FeedEntry(
+            link=link,
+            canonical_url=key,
+            entry_id=raw.get("id") or None,
+            title=_plain(raw.get("title")),
+            summary=_plain(raw.get("summary")),
+            published_at=_entry_time(raw),
+            author=_plain(raw.get("author")),
+        ))
+    if problem and not entries and "encoding" not in problem:
+        # Broken XML from which nothing usable could be recovered.
+        raise FeedParseError(f"malformed feed: {problem}")
+    return ParsedFeed(title=_plain(parsed.feed.get("title")),
+                      format=FORMAT_NAMES.get(version, version or "unknown"),
+                      entries=entries, skipped=skipped, warning=problem)
+
+
+def _entry_link(raw: feedparser.FeedParserDict, feed_url: str) -> str | None:
+    link = raw.get("link")
+    if not link:
+        for candidate in raw.get("links", []):
+            if candidate.get("rel", "alternate") == "alternate" and candidate.get("href"):
+                link = candidate["href"]
+                break
+    return urljoin(feed_url, link.strip()) if link else None
+
+
+def _entry_time(raw: feedparser.FeedParserDict) -> datetime | None:
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        value = raw.get(key)
+        if value:
+            return datetime.fromtimestamp(calendar.timegm(value), tz=timezone.utc)
+    return None
+
+
+TAG = re.compile(r"<[^>]+>")
+SPACE = re.compile(r"\s+")
+
+
+def _plain(value: str | None) -> str | None:
+    """Feed titles and summaries may carry HTML; keep readable text only."""
+    if not value:
+        return None
+    text = SPACE.sub(" ", html.unescape(TAG.sub(" ", value))).strip()
+    return text or None
+
+
+def _describe_bozo(exc: BaseException | None) -> str | None:
+    if exc is None:
+        return None
+    name = type(exc).__name__
+    if name in ("CharacterEncodingOverride", "CharacterEncodingUnknown"):
+        return f"encoding problem: {exc}"
+    message = getattr(exc, "getMessage", lambda: str(exc))()
+    line = getattr(exc, "getLineNumber", lambda: None)()
+    return f"{message} (line {line})" if line else (message or name)

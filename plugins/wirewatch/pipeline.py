@@ -1,0 +1,235 @@
+"""Stage runners: what each DAG task calls. Each takes ids/counts in and returns counts out.
+
+Every item a stage touches ends with exactly one recorded outcome in the warehouse, committed
+item by item, so a task that dies half-way loses nothing and its retry duplicates nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+
+from wirewatch import warehouse
+from wirewatch.actors import load_gazetteer
+from wirewatch.db import connect
+from wirewatch.dedup import StoryIndex
+from wirewatch.extract import ExtractedArticle, extract_article
+from wirewatch.feeds import FeedParseError, parse_feed
+from wirewatch.fetch import Download, download, make_session
+from wirewatch.settings import Settings
+from wirewatch.topics import load_taxonomy
+
+LOGGER = logging.getLogger(__name__)
+
+Counts = dict[str, object]
+TAG_BATCH = 200
+
+
+def _settings(settings: Settings | None) -> Settings:
+    return settings or Settings.from_env()
+
+
+def _shards(pending: int, settings: Settings) -> list[dict[str, int]]:
+    """Split `pending` items into at most `max_shards` shards; always at least one, so the
+    mapped task runs (and records zero) rather than being skipped."""
+    shards = max(1, min(settings.max_shards, math.ceil(pending / settings.shard_size)))
+    return [{"shard": k, "shards": shards} for k in range(shards)]
+
+
+def _finish(settings: Settings, run_id: str, stage: str, shard: int, counts: Counter, reasons: Counter) -> Counts:
+    result: Counts = dict(counts)
+    if reasons:
+        result["reasons"] = dict(reasons)
+    with connect(settings.database_url) as conn:
+        warehouse.record_run_stats(conn, run_id, stage, shard, result)
+    LOGGER.info("%s shard %s done: %s", stage, shard, result)
+    return result
+
+
+# --- poll ------------------------------------------------------------------------------------
+
+def plan_poll(settings: Settings | None = None) -> list[dict[str, int]]:
+    settings = _settings(settings)
+    with connect(settings.database_url) as conn:
+        due = warehouse.count_due_feeds(conn)
+    LOGGER.info("%d feeds due", due)
+    return _shards(due, settings)
+
+
+def poll_feeds(shard: int, shards: int, *, run_id: str, settings: Settings | None = None) -> Counts:
+    """Poll the due feeds of one shard; queue new entries as articles."""
+    settings = _settings(settings)
+    counts: Counter = Counter()
+    reasons: Counter = Counter()
+    session = make_session(settings)
+    with connect(settings.database_url) as conn:
+        while (feed := warehouse.claim_due_feed(conn, shard, shards)) is not None:
+            outcome = _poll_one(conn, feed, session, settings, counts)
+            if outcome:
+                reasons[outcome] += 1
+            conn.commit()
+            counts["feeds_polled"] += 1
+            LOGGER.info("polled feed %s (%s): %s", feed["id"], feed["url"], outcome or "ok")
+    return _finish(settings, run_id, "poll", shard, counts, reasons)
+
+
+def _poll_one(conn, feed: dict, session, settings: Settings, counts: Counter) -> str | None:
+    """Poll one feed and record the result on it; returns the error, or None on success."""
+    interval = timedelta(minutes=settings.poll_interval_minutes)
+    conditional = {}
+    if feed["etag"]:
+        conditional["If-None-Match"] = feed["etag"]
+    if feed["last_modified"]:
+        conditional["If-Modified-Since"] = feed["last_modified"]
+    got = download(session, feed["url"], settings=settings, max_bytes=settings.max_feed_bytes,
+                   headers=conditional)
+    if got.status == 304 and got.error is None:
+        counts["feeds_not_modified"] += 1
+        warehouse.record_poll_success(conn, feed["id"], download=got, feed_title=None, entries=None,
+                                      warning=None, next_poll_in=interval)
+        return None
+    error = got.error
+    if error is None:
+        try:
+            parsed = parse_feed(got.body, url=got.final_url, content_type=got.headers.get("content-type"))
+        except FeedParseError as exc:
+            error = str(exc)
+    if error is not None:
+        counts["feeds_failed"] += 1
+        backoff = min(interval * 2 ** (feed["error_streak"] + 1), timedelta(minutes=settings.max_backoff_minutes))
+        warehouse.record_poll_failure(conn, feed["id"], http_status=got.status, error=error, next_poll_in=backoff)
+        return error
+    new, known = warehouse.queue_entries(conn, feed, parsed.entries)
+    counts["feeds_ok"] += 1
+    counts["entries_seen"] += len(parsed.entries) + len(parsed.skipped)
+    counts["entries_skipped"] += len(parsed.skipped)
+    counts["articles_new"] += new
+    counts["articles_known"] += known
+    for reason in parsed.skipped:
+        LOGGER.warning("feed %s: skipped %s", feed["url"], reason)
+    warning = parsed.warning
+    if parsed.skipped:
+        warning = "; ".join(filter(None, [warning, f"{len(parsed.skipped)} entries skipped: {parsed.skipped[0]}"]))
+    warehouse.record_poll_success(conn, feed["id"], download=got, feed_title=parsed.title,
+                                  entries=len(parsed.entries), warning=warning, next_poll_in=interval)
+    return None
+
+
+# --- fetch + extract -------------------------------------------------------------------------
+
+def plan_fetch(settings: Settings | None = None) -> list[dict[str, int]]:
+    settings = _settings(settings)
+    with connect(settings.database_url) as conn:
+        queued = warehouse.count_queued_articles(conn)
+    LOGGER.info("%d articles queued for fetching", queued)
+    return _shards(queued, settings)
+
+
+def fetch_articles(shard: int, shards: int, *, run_id: str, settings: Settings | None = None) -> Counts:
+    """Fetch and extract the queued articles of one shard."""
+    settings = _settings(settings)
+    counts: Counter = Counter()
+    reasons: Counter = Counter()
+    session = make_session(settings)
+    with connect(settings.database_url) as conn:
+        while (article := warehouse.claim_queued_article(conn, shard, shards)) is not None:
+            got = download(session, article["url"], settings=settings, max_bytes=settings.max_page_bytes)
+            outcome, reason = _record_article(conn, article, got, settings)
+            conn.commit()
+            counts[outcome] += 1
+            if reason:
+                reasons[reason] += 1
+            LOGGER.info("article %s %s: %s%s", article["id"], article["url"], outcome,
+                        f" ({reason})" if reason else "")
+    return _finish(settings, run_id, "fetch", shard, counts, reasons)
+
+
+def _record_article(conn, article: dict, got: Download, settings: Settings) -> tuple[str, str | None]:
+    """Store one fetch's outcome. -> ('extracted' | 'rejected' | 'retrying' | 'failed', reason)."""
+    if got.error is not None:
+        attempts = article["attempts"] + 1
+        if got.transient and attempts < settings.fetch_max_attempts:
+            retry_at = datetime.now(timezone.utc) + timedelta(minutes=settings.fetch_retry_minutes * 2 ** (attempts - 1))
+            warehouse.save_unusable(conn, article["id"], got, status="queued", reason=got.error, retry_at=retry_at)
+            return "retrying", got.error
+        reason = f"{got.error} (after {attempts} attempts)" if got.transient else got.error
+        warehouse.save_unusable(conn, article["id"], got, status="failed", reason=reason)
+        return "failed", got.error
+    try:
+        result = extract_article(got.body, url=got.final_url, content_type=got.content_type,
+                                 min_words=settings.min_article_words)
+    except Exception as exc:  # a parser crash on one hostile page must not stop the batch
+        LOGGER.exception("extraction crashed on %s", article["url"])
+        reason = f"extraction error: {type(exc).__name__}: {exc}"[:500]
+        warehouse.save_unusable(conn, article["id"], got, status="failed", reason=reason)
+        return "failed", reason
+    if isinstance(result, ExtractedArticle):
+        warehouse.save_extracted(conn, article["id"], got, result)
+        return "extracted", None
+    warehouse.save_unusable(conn, article["id"], got, status="rejected", reason=result.reason)
+    return "rejected", result.reason
+
+
+# --- dedup -----------------------------------------------------------------------------------
+
+def dedup_articles(*, run_id: str, settings: Settings | None = None) -> Counts:
+    """Assign every newly extracted article to a story: exact copy, syndicated copy, or new story."""
+    settings = _settings(settings)
+    counts: Counter = Counter()
+    with connect(settings.database_url) as conn:
+        with conn.cursor() as cur:
+            # One dedup at a time: two workers must not found two stories for copies of one story.
+            cur.execute("SELECT pg_advisory_lock(hashtext('wirewatch.dedup'))")
+        try:
+            pending = warehouse.articles_to_dedup(conn)
+            if pending:
+                window = timedelta(days=settings.dedup_window_days)
+                index = StoryIndex(threshold=settings.near_duplicate_containment)
+                for known in warehouse.story_candidates(conn, pending[0]["seen_at"] - window,
+                                                        pending[-1]["seen_at"] + window):
+                    index.add(article_id=known["id"], story_id=known["story_id"],
+                              text_hash=known["text_hash"], text=known["text"])
+                for article in pending:
+                    match = index.match(text_hash=article["text_hash"], text=article["text"])
+                    story_id = warehouse.assign_story(
+                        conn, article["id"], story_id=match.story_id,
+                        duplicate_of=match.matched_article_id if match.kind == "exact" else None,
+                        similarity=match.similarity)
+                    conn.commit()
+                    index.add(article_id=article["id"], story_id=story_id, text_hash=article["text_hash"],
+                              text=article["text"])
+                    counts[{"exact": "exact_duplicates", "near": "syndicated_copies", "new": "new_stories"}[match.kind]] += 1
+            counts["articles_deduped"] = len(pending)
+        finally:
+            conn.rollback()
+            with conn.cursor() as cur:
+                cur.execute("SELECT pg_advisory_unlock(hashtext('wirewatch.dedup'))")
+            conn.commit()
+    return _finish(settings, run_id, "dedup", 0, counts, Counter())
+
+
+# --- tag -------------------------------------------------------------------------------------
+
+def tag_articles(*, run_id: str, settings: Settings | None = None) -> Counts:
+    """Tag topics and actors on articles not yet tagged with the current taxonomy version."""
+    settings = _settings(settings)
+    taxonomy = load_taxonomy(settings.taxonomy_path)
+    gazetteer = load_gazetteer(settings.gazetteer_path)
+    counts: Counter = Counter()
+    with connect(settings.database_url) as conn:
+        warehouse.sync_taxonomy(conn, taxonomy, gazetteer)
+        conn.commit()
+        while batch := warehouse.articles_to_tag(conn, taxonomy.version, TAG_BATCH):
+            for article in batch:
+                topics = taxonomy.tag(article["title"], article["text"])
+                actors = gazetteer.find(article["title"], article["text"])
+                warehouse.save_tags(conn, article["id"], taxonomy.version, topics, actors)
+                counts["articles_tagged"] += 1
+                counts["topic_links"] += len(topics)
+                counts["actor_links"] += len(actors)
+                counts["articles_without_topic"] += not topics
+            conn.commit()
+    LOGGER.info("taxonomy version %s", taxonomy.version)
+    return _finish(settings, run_id, "tag", 0, counts, Counter())

@@ -1,0 +1,98 @@
+"""All runtime settings in one place, read from WIREWATCH_* environment variables."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/wirewatch"
+DEFAULT_USER_AGENT = "wirewatch/0.1 (news monitoring; +https://github.com/wirewatch/wirewatch)"
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be an integer, got {raw!r}") from None
+
+
+def _env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a number, got {raw!r}") from None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """Runtime settings; `Settings.from_env()` is the only place the environment is read."""
+
+    database_url: str = DEFAULT_DATABASE_URL
+    config_dir: Path = REPO_ROOT / "config"
+    sql_dir: Path = REPO_ROOT / "sql"
+    user_agent: str = DEFAULT_USER_AGENT
+    connect_timeout: float = 5.0
+    read_timeout: float = 20.0
+    # Wall-clock cap per download, so a server trickling one byte a second cannot stall a task.
+    total_timeout: float = 60.0
+    max_feed_bytes: int = 10 * 1024 * 1024
+    max_page_bytes: int = 10 * 1024 * 1024
+    max_redirects: int = 5
+    poll_interval_minutes: int = 15
+    max_backoff_minutes: int = 24 * 60
+    fetch_max_attempts: int = 3
+    fetch_retry_minutes: int = 10
+    # Items per mapped task; the planner splits the queue into shards of about this size.
+    shard_size: int = 200
+    max_shards: int = 8
+    min_article_words: int = 60
+    dedup_window_days: int = 14
+    near_duplicate_containment: float = 0.5
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def taxonomy_path(self) -> Path:
+        return self.config_dir / "topics.yaml"
+
+    @property
+    def gazetteer_path(self) -> Path:
+        return self.config_dir / "actors.yaml"
+
+    @property
+    def feeds_path(self) -> Path:
+        return self.config_dir / "feeds.yaml"
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        return cls(
+            database_url=_env("WIREWATCH_DATABASE_URL", DEFAULT_DATABASE_URL),
+            config_dir=Path(_env("WIREWATCH_CONFIG_DIR", str(REPO_ROOT / "config"))),
+            user_agent=_env("WIREWATCH_USER_AGENT", DEFAULT_USER_AGENT),
+            connect_timeout=_env_float("WIREWATCH_CONNECT_TIMEOUT", 5.0),
+            read_timeout=_env_float("WIREWATCH_READ_TIMEOUT", 20.0),
+            total_timeout=_env_float("WIREWATCH_TOTAL_TIMEOUT", 60.0),
+            max_feed_bytes=_env_int("WIREWATCH_MAX_FEED_BYTES", 10 * 1024 * 1024),
+            max_page_bytes=_env_int("WIREWATCH_MAX_PAGE_BYTES", 10 * 1024 * 1024),
+            poll_interval_minutes=_env_int("WIREWATCH_POLL_INTERVAL_MINUTES", 15),
+            max_backoff_minutes=_env_int("WIREWATCH_MAX_BACKOFF_MINUTES", 24 * 60),
+            fetch_max_attempts=_env_int("WIREWATCH_FETCH_MAX_ATTEMPTS", 3),
+            fetch_retry_minutes=_env_int("WIREWATCH_FETCH_RETRY_MINUTES", 10),
+            shard_size=_env_int("WIREWATCH_SHARD_SIZE", 200),
+            max_shards=_env_int("WIREWATCH_MAX_SHARDS", 8),
+            min_article_words=_env_int("WIREWATCH_MIN_ARTICLE_WORDS", 60),
+            dedup_window_days=_env_int("WIREWATCH_DEDUP_WINDOW_DAYS", 14),
+            near_duplicate_containment=_env_float("WIREWATCH_NEAR_DUPLICATE_CONTAINMENT", 0.5),
+        )

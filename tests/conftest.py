@@ -1,0 +1,113 @@
+"""Shared fixtures: real PostgreSQL databases, a private Airflow home, loopback HTTP servers.
+
+Each test that needs the warehouse gets a fresh database cloned from a migrated template
+(CREATE DATABASE … TEMPLATE is a file copy: milliseconds), dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import psycopg2
+import psycopg2.extensions
+import pytest
+
+# Airflow reads its configuration at import time: point it at a throwaway home first.
+_AIRFLOW_HOME = tempfile.mkdtemp(prefix="wirewatch-airflow-")
+os.environ["AIRFLOW_HOME"] = _AIRFLOW_HOME
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(Path(__file__).resolve().parents[1] / "dags")
+os.environ["AIRFLOW__CORE__PLUGINS_FOLDER"] = str(Path(__file__).resolve().parents[1] / "plugins")
+
+from wirewatch import migrations  # noqa: E402
+from wirewatch.db import connect  # noqa: E402
+from wirewatch.demo import CorpusServer  # noqa: E402
+from wirewatch.settings import REPO_ROOT, Settings  # noqa: E402
+
+SERVER_URL = os.environ.get("WIREWATCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/wirewatch")
+_counter = itertools.count()
+
+
+def _url_for(dbname: str) -> str:
+    return psycopg2.extensions.make_dsn(SERVER_URL, dbname=dbname)
+
+
+def _admin_execute(statement: str) -> None:
+    with connect(_url_for("postgres"), autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute(statement)
+
+
+@pytest.fixture(scope="session")
+def template_db() -> str:
+    name = f"wirewatch_test_tpl_{os.getpid()}"
+    _admin_execute(f"DROP DATABASE IF EXISTS {name}")
+    _admin_execute(f"CREATE DATABASE {name}")
+    with connect(_url_for(name)) as conn:
+        migrations.migrate(conn, REPO_ROOT / "sql")
+    yield name
+    _admin_execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def empty_db_url() -> str:
+    """A fresh database with no schema at all (for migration tests)."""
+    name = f"wirewatch_test_{os.getpid()}_{next(_counter)}"
+    _admin_execute(f"CREATE DATABASE {name}")
+    yield _url_for(name)
+    _admin_execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def db_url(template_db: str) -> str:
+    """A fresh, fully migrated warehouse database for one test."""
+    name = f"wirewatch_test_{os.getpid()}_{next(_counter)}"
+    _admin_execute(f"CREATE DATABASE {name} TEMPLATE {template_db}")
+    yield _url_for(name)
+    _admin_execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def settings(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Settings for the test database; also exported, for code (DAG tasks) that reads the environment."""
+    monkeypatch.setenv("WIREWATCH_DATABASE_URL", db_url)
+    monkeypatch.setenv("WIREWATCH_READ_TIMEOUT", "3")
+    monkeypatch.setenv("WIREWATCH_TOTAL_TIMEOUT", "6")
+    return Settings.from_env()
+
+
+@pytest.fixture
+def db(db_url: str):
+    """An autocommit connection to the test database, for assertions."""
+    conn = psycopg2.connect(db_url)
+    conn.autocommit = True
+    yield conn
+    conn.close()
+
+
+def query(conn, sql: str, params: tuple = ()) -> list[tuple]:
+    with conn.cursor() as cur:
+        cur.execute(sql, params)
+        return cur.fetchall()
+
+
+def scalar(conn, sql: str, params: tuple = ()):
+    return query(conn, sql, params)[0][0]
+
+
+@pytest.fixture
+def corpus():
+    """The demo corpus served on a free loopback port."""
+    with CorpusServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> str:
+    """Airflow's own metadata database (SQLite in a temporary AIRFLOW_HOME), migrated once."""
+    subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], check=True, capture_output=True)
+    return _AIRFLOW_HOME

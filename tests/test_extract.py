@@ -1,0 +1,107 @@
+import html
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from wirewatch.extract import ExtractedArticle, Rejection, clean_text, extract_article, sniff_type
+from wirewatch.text import text_fingerprint
+
+SEED = (Path(__file__).parent / "fixtures" / "seed-article.txt").read_text(encoding="utf-8")
+JUNK_WORDS = ("Subscribe", "₹", "free articles", "Log in", "Renews automatically", "subscription plans")
+
+
+def page(body_lines: list[str], *, title="US blames Russia", lang=' lang="en"', head="") -> bytes:
+    paragraphs = "".join(f"<p>{html.escape(line)}</p>" for line in body_lines if line.strip())
+    return f"""<!doctype html><html{lang}><head><title>{title} | The Ledger</title>{head}
+      <meta property="og:site_name" content="The Ledger"></head>
+      <body><nav><a href="/">Home</a> <a href="/world">World</a></nav>
+      <article><h1>{title}</h1><p class="byline">By Jane Doe</p>{paragraphs}</article>
+      <footer>© 2026 The Ledger. All rights reserved.</footer></body></html>""".encode()
+
+
+def test_seed_text_loses_paywall_and_plan_prices():
+    cleaned = clean_text(SEED)
+    assert "Russia alone" in cleaned.text
+    for junk in JUNK_WORDS:
+        assert junk not in cleaned.text
+    assert cleaned.text.endswith("we're going to continue to support them,\" he said.")
+    assert "auto-generated from a syndicated feed" in cleaned.wire_note
+    assert "syndicated" not in cleaned.text
+
+
+def test_seed_page_extracts_clean_story_and_metadata():
+    head = ('<meta property="article:published_time" content="2026-11-25T06:30:00+05:30">'
+            '<link rel="canonical" href="https://ledger.example/world/us-russia.html">'
+            '<meta name="author" content="Jane Doe">')
+    result = extract_article(page(SEED.splitlines(), head=head), url="http://127.0.0.1/x.html",
+                             content_type="text/html")
+    assert isinstance(result, ExtractedArticle)
+    assert "Russia alone" in result.text
+    assert not any(junk in result.text for junk in JUNK_WORDS)
+    assert result.title == "US blames Russia"
+    assert result.published_at == datetime(2026, 11, 25, 1, 0, tzinfo=timezone.utc)
+    assert result.language == "en"
+    assert result.site_name == "The Ledger"
+    assert result.page_canonical_url == "https://ledger.example/world/us-russia.html"
+    assert result.text_hash == text_fingerprint(result.text)
+    assert result.extraction["name"] == "trafilatura" and result.extraction["removed_lines"] > 10
+    assert result.wire_note
+
+
+def test_language_is_detected_when_not_declared():
+    german = ["Die Regierung in Berlin hat am Montag neue Sanktionen gegen mehrere Unternehmen beschlossen. "
+              "Nach Angaben des Ministeriums betreffen die Maßnahmen vor allem Exporte von Technik, "
+              "die für militärische Zwecke genutzt werden kann. Die Opposition kritisierte die Entscheidung "
+              "als zu spät und forderte weitere Schritte gegen die Umgehung der Vorschriften über Drittstaaten."] * 2
+    result = extract_article(page(german, lang=""), url="http://127.0.0.1/de.html", content_type="text/html",
+                             min_words=20)
+    assert isinstance(result, ExtractedArticle) and result.language == "de"
+
+
+@pytest.mark.parametrize(("body", "content_type", "reason"), [
+    (b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF", "application/pdf", "not an HTML page (application/pdf)"),
+    (b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", "", "not an HTML page (image/png)"),
+    (b"%PDF-1.4 sent as octet-stream", "application/octet-stream", "not an HTML page (application/pdf)"),
+    (b"", "text/html", "empty page"),
+    (b"<html><head><title>x</title></head><body><div></div></body></html>", "text/html",
+     "not an article: no article text found"),
+])
+def test_non_articles_are_rejected_with_a_reason(body, content_type, reason):
+    result = extract_article(body, url="http://127.0.0.1/x", content_type=content_type)
+    assert result == Rejection(reason=reason)
+
+
+def test_short_text_is_rejected():
+    result = extract_article(page(["Watch: video of the summit. Two sentences only here."]),
+                             url="http://127.0.0.1/v.html", content_type="text/html")
+    assert isinstance(result, Rejection) and result.reason.startswith("not an article: only")
+
+
+@pytest.mark.parametrize("line", [
+    "Subscribe now for unlimited access.",
+    "You've reached your limit of 5 free articles this month.",
+    "Already a subscriber? Sign in",
+    "To continue reading, log in or create an account.",
+    "Déjà abonné ? Connectez-vous",
+    "Jetzt abonnieren und weiterlesen",
+    "Suscríbete para seguir leyendo",
+])
+def test_paywall_markers_cut_the_rest(line):
+    cleaned = clean_text(f"The story paragraph stays.\n{line}\nPlan perks that must go.")
+    assert cleaned.text == "The story paragraph stays."
+
+
+@pytest.mark.parametrize("line", ["₹2,700", "$9.99/month", "€4,50 / Monat", "12 Months", "£5 per week"])
+def test_price_only_lines_are_dropped(line):
+    assert clean_text(f"First.\n{line}\nLast.").text == "First.\nLast."
+
+
+def test_prose_mentioning_subscriptions_is_kept():
+    text = "Analysts said newspapers that subscribe to the wire service carried the statement in full."
+    assert clean_text(text).text == text
+
+
+def test_sniffing_trusts_specific_declared_types():
+    assert sniff_type(b"<html>", "application/json") == "application/json"
+    assert sniff_type(b"<!DOCTYPE html><html>", "") == "text/html"

@@ -1,0 +1,95 @@
+from pathlib import Path
+
+import pytest
+
+from wirewatch.config import ConfigError
+from wirewatch.extract import clean_text
+from wirewatch.topics import load_taxonomy, term_pattern
+
+ROOT = Path(__file__).parents[1]
+SEED = clean_text((Path(__file__).parent / "fixtures" / "seed-article.txt").read_text()).text
+REQUIRED = {"troop-movements", "missile-strikes", "mercenary-recruitment", "nuclear-posture", "drone-strikes",
+            "sanctions", "ceasefire-talks", "military-aid"}
+
+
+@pytest.fixture(scope="module")
+def taxonomy():
+    return load_taxonomy(ROOT / "config" / "topics.yaml")
+
+
+def topics_of(taxonomy, text, title=None):
+    return {m.topic_id for m in taxonomy.tag(title, text)}
+
+
+def test_shipped_taxonomy_has_the_required_topics(taxonomy):
+    assert REQUIRED <= {t.id for t in taxonomy.topics}
+
+
+def test_seed_story_topics(taxonomy):
+    matches = {m.topic_id: m for m in taxonomy.tag(None, SEED)}
+    assert {"troop-movements", "missile-strikes", "mercenary-recruitment", "nuclear-posture"} <= set(matches)
+    evidence = matches["nuclear-posture"]
+    assert SEED[evidence.evidence_start:evidence.evidence_end] == evidence.evidence
+    assert "nuclear posture" in evidence.evidence
+
+
+@pytest.mark.parametrize(("sentence", "topic"), [
+    ("Moscow deployed two more brigades to the border region overnight.", "troop-movements"),
+    ("A cruise missile struck an apartment block in the city centre.", "missile-strikes"),
+    ("Dozens of Shahed drones attacked the port of Odesa before dawn.", "drone-strikes"),
+    ("The EU agreed new sanctions and an asset freeze on three banks.", "sanctions"),
+    ("Negotiators met in Doha to discuss a ceasefire along the front line.", "ceasefire-talks"),
+    ("Berlin announced a new military aid package including air defence systems.", "military-aid"),
+    ("Recruiters lured foreign nationals with promises of jobs to fight in the war.", "mercenary-recruitment"),
+    ("The Kremlin said it had lowered the threshold for using nuclear weapons in its doctrine.", "nuclear-posture"),
+])
+def test_positive_sentences(taxonomy, sentence, topic):
+    assert topic in topics_of(taxonomy, sentence)
+
+
+@pytest.mark.parametrize(("sentence", "topic"), [
+    ("The striker fired a missile into the top corner in the 89th minute.", "missile-strikes"),
+    ("The minister said there were no plans to deploy troops abroad.", "troop-movements"),
+    ("The two firms agreed a ceasefire in their long-running patent litigation.", "ceasefire-talks"),
+    ("The missile programme was discussed at a budget hearing.", "missile-strikes"),  # no strike term
+    ("A drone show lit up the sky above the harbour.", "drone-strikes"),
+])
+def test_negatives_are_not_tagged(taxonomy, sentence, topic):
+    assert topic not in topics_of(taxonomy, sentence)
+
+
+def test_title_match_weighs_more(taxonomy):
+    body = "Officials met on Tuesday. Nothing else happened."
+    (match,) = taxonomy.tag("Troops deployed to the northern border", body)
+    assert match.topic_id == "troop-movements" and match.score == 2.0
+    assert match.evidence == "Troops deployed to the northern border" and match.evidence_start is None
+
+
+def test_term_pattern_word_forms_and_hyphens():
+    pattern = term_pattern(["deploy*", "build up", "F 16*"])
+    for text in ("deployment", "Deploying", "build-up", "F-16s"):
+        assert pattern.search(text), text
+    assert not pattern.search("redeploy")  # word boundary at the start
+
+
+def test_version_changes_with_the_file(tmp_path):
+    path = tmp_path / "topics.yaml"
+    path.write_text("version: 3\ntopics:\n  - {id: a, label: A, any: [alpha]}\n")
+    first = load_taxonomy(path).version
+    path.write_text("version: 3\ntopics:\n  - {id: a, label: A, any: [alpha, beta]}\n")
+    assert first.startswith("3+") and load_taxonomy(path).version != first
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("topics:\n  - {id: a, label: A, any: [x]}\n  - {id: a, label: B, any: [y]}\n", r":3: topics #2: duplicate id 'a'"),
+    ("topics:\n  - {id: Bad Id, label: A, any: [x]}\n", r"'id' must be lower-case words"),
+    ("topics:\n  - {id: a, label: A, any: []}\n", r"topics #1 \(a\): 'any' must not be empty"),
+    ("topics:\n  - {id: a, label: A, any: [x], near: fire}\n", r"'near' must be a list"),
+    ("topics:\n  - {id: a, label: A, any: [x], weight: 2}\n", r"unknown key\(s\) weight"),
+    ("topics: []\n", r"defines no topics"),
+])
+def test_taxonomy_errors(tmp_path, text, message):
+    path = tmp_path / "topics.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=message):
+        load_taxonomy(path)
