@@ -91,7 +91,7 @@ def db(db_url: str):
 
 def query(conn, sql: str, params: tuple = ()) -> list[tuple]:
     with conn.cursor() as cur:
-        cur.execute(sql, params)
+        cur.execute(sql, params or None)  # no params: a literal % needs no escaping
         return cur.fetchall()
 
 

@@ -26,6 +26,15 @@ LOGGER = logging.getLogger(__name__)
 Counts = dict[str, object]
 TAG_BATCH = 200
 
+# The counts each stage reports (always all of them, zeros included, so summaries are stable).
+STAGE_COUNTS = {
+    "poll": ("feeds_polled", "feeds_ok", "feeds_not_modified", "feeds_failed", "entries_seen", "entries_skipped",
+             "articles_new", "articles_known"),
+    "fetch": ("extracted", "rejected", "failed", "retrying"),
+    "dedup": ("articles_deduped", "new_stories", "syndicated_copies", "exact_duplicates"),
+    "tag": ("articles_tagged", "topic_links", "actor_links", "articles_without_topic"),
+}
+
 
 def _settings(settings: Settings | None) -> Settings:
     return settings or Settings.from_env()
@@ -39,7 +48,7 @@ def _shards(pending: int, settings: Settings) -> list[dict[str, int]]:
 
 
 def _finish(settings: Settings, run_id: str, stage: str, shard: int, counts: Counter, reasons: Counter) -> Counts:
-    result: Counts = dict(counts)
+    result: Counts = {key: counts[key] for key in STAGE_COUNTS[stage]}
     if reasons:
         result["reasons"] = dict(reasons)
     with connect(settings.database_url) as conn:

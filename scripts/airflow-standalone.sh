@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# `make airflow`: Airflow standalone (api-server, scheduler, dag-processor, triggerer) with this
+# project's dags/ and plugins/, on 127.0.0.1. Expects the environment of scripts/bootstrap.sh.
+#   UNPAUSE=1            create news_ingest unpaused (default: paused, unpause it in the UI)
+#   WIREWATCH_DEMO=0     do not serve the demo corpus / load the demo feeds
+#   AIRFLOW__API__PORT   UI port (default 8080)
+set -euo pipefail
+
+host="${AIRFLOW__API__HOST:-127.0.0.1}"
+port="${AIRFLOW__API__PORT:-8080}"
+export AIRFLOW__CORE__EXECUTION_API_SERVER_URL="http://$host:$port/execution/"
+export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION=$([ "${UNPAUSE:-0}" = 1 ] && echo False || echo True)
+
+wirewatch db migrate
+airflow db migrate >/dev/null
+airflow pools set wirewatch_http 8 "HTTP fetches of wirewatch (feeds and article pages)" >/dev/null
+
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
+trap cleanup EXIT INT TERM
+
+if [ "${WIREWATCH_DEMO:-1}" != 0 ]; then
+    wirewatch demo serve &
+    pids+=($!)
+fi
+
+cat <<MSG
+
+  Airflow UI:  http://$host:$port   (user: admin)
+  Password:    printed by Airflow below, and kept in
+               $AIRFLOW_HOME/simple_auth_manager_passwords.json.generated
+  DAG:         news_ingest $( [ "${UNPAUSE:-0}" = 1 ] && echo "(unpaused: runs every 15 minutes)" || echo "(paused: unpause it in the UI, or rerun with UNPAUSE=1)")
+  Warehouse:   $WIREWATCH_DATABASE_URL
+  Stop with Ctrl-C.
+
+MSG
+airflow standalone &
+pids+=($!)
+wait "${pids[-1]}"

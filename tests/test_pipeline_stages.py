@@ -1,0 +1,129 @@
+"""Stage runners against real Postgres and a misbehaving loopback server: every item ends
+with exactly one recorded outcome, and no failure stops the others."""
+
+import html
+from pathlib import Path
+
+import psycopg2
+import pytest
+
+from conftest import query, scalar
+from faultserver import FaultServer, send, stall
+from wirewatch import pipeline, warehouse
+from wirewatch.feeds import FeedSpec
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SEED_LINES = (FIXTURES / "seed-article.txt").read_text().splitlines()
+
+
+def article_page(lines: list[str], title: str) -> bytes:
+    body = "".join(f"<p>{html.escape(line)}</p>" for line in lines if line.strip())
+    return (f"<!doctype html><html lang='en'><head><title>{title}</title></head><body>"
+            f"<article><h1>{title}</h1>{body}</article></body></html>").encode()
+
+
+def rss(items: list[tuple[str, str]]) -> bytes:
+    entries = "".join(f"<item><title>{t}</title><link>{link}</link><guid>{link}</guid></item>" for t, link in items)
+    return f"<?xml version='1.0'?><rss version='2.0'><channel><title>T</title>{entries}</channel></rss>".encode()
+
+
+@pytest.fixture
+def server():
+    with FaultServer({}) as srv:
+        srv.routes.update({
+            "/good.xml": send(200, rss([("Seed", srv.url("/seed.html")), ("PDF", srv.url("/report.pdf")),
+                                        ("Dead", srv.url("/dead.html")), ("Down", srv.url("/down.html"))]),
+                              "application/rss+xml", headers={"ETag": '"e1"'}),
+            "/html.xml": send(200, b"<!doctype html><html><body>Home</body></html>"),
+            "/malformed.xml": send(200, (FIXTURES / "truncated.xml").read_bytes(), "application/rss+xml"),
+            "/slow.xml": stall(5),
+            "/seed.html": send(200, article_page(SEED_LINES, "US blames Russia")),
+            "/report.pdf": send(200, b"%PDF-1.4\n%%EOF", "application/pdf"),
+            "/down.html": send(503, b"maintenance"),
+        })
+        yield srv
+
+
+def load_feeds(settings, server, names):
+    with psycopg2.connect(settings.database_url) as conn:
+        warehouse.upsert_feeds(conn, [FeedSpec(url=server.url(f"/{n}"), name=n, outlet=n) for n in names])
+
+
+def test_poll_records_each_feed_and_continues(settings, server, db):
+    load_feeds(settings, server, ["good.xml", "html.xml", "malformed.xml", "slow.xml", "missing.xml"])
+    counts = pipeline.poll_feeds(0, 1, run_id="r1", settings=settings)
+    assert counts["feeds_polled"] == 5 and counts["feeds_ok"] == 1 and counts["feeds_failed"] == 4
+    assert counts["articles_new"] == 4
+    state = dict(query(db, "SELECT name, last_status || ': ' || coalesce(last_error, '') FROM feeds"))
+    assert state == {
+        "good.xml": "ok: ",
+        "html.xml": "error: not a feed (got an HTML page)",
+        "malformed.xml": state["malformed.xml"],
+        "slow.xml": "error: timeout: no response within 3s",
+        "missing.xml": "error: HTTP 404",
+    }
+    assert state["malformed.xml"].startswith("error: malformed feed")
+    # Failing feeds back off; the good one is next due in the normal interval; ETag is stored.
+    assert scalar(db, "SELECT etag FROM feeds WHERE name = 'good.xml'") == '"e1"'
+    assert scalar(db, "SELECT error_streak FROM feeds WHERE name = 'missing.xml'") == 1
+    assert scalar(db, "SELECT next_poll_at > now() + interval '25 minutes' FROM feeds WHERE name = 'missing.xml'")
+    assert query(db, "SELECT stage, counts->>'feeds_polled' FROM run_stats") == [("poll", "5")]
+
+
+def test_second_poll_sends_the_etag_and_adds_nothing(settings, server, db):
+    load_feeds(settings, server, ["good.xml"])
+    pipeline.poll_feeds(0, 1, run_id="r1", settings=settings)
+    query(db, "UPDATE feeds SET next_poll_at = now() RETURNING id")
+    seen = {}
+
+    def not_modified(req):
+        seen["etag"] = req.headers.get("If-None-Match")
+        send(304)(req)
+
+    server.routes["/good.xml"] = not_modified
+    counts = pipeline.poll_feeds(0, 1, run_id="r2", settings=settings)
+    assert seen["etag"] == '"e1"' and counts["feeds_not_modified"] == 1
+    assert scalar(db, "SELECT count(*) FROM articles") == 4
+
+
+def test_fetch_records_one_outcome_per_article(settings, server, db):
+    load_feeds(settings, server, ["good.xml"])
+    pipeline.poll_feeds(0, 1, run_id="r1", settings=settings)
+    counts = pipeline.fetch_articles(0, 1, run_id="r1", settings=settings)
+    assert (counts["extracted"], counts["rejected"], counts["failed"], counts["retrying"]) == (1, 1, 1, 1)
+    outcomes = dict(query(db, "SELECT substring(url from '[^/]+$'), status || ': ' || coalesce(failure_reason, '') "
+                              "FROM articles"))
+    assert outcomes == {
+        "seed.html": "extracted: ",
+        "report.pdf": "rejected: not an HTML page (application/pdf)",
+        "dead.html": "failed: HTTP 404",
+        "down.html": "queued: HTTP 503",
+    }
+    text = scalar(db, "SELECT text FROM articles WHERE status = 'extracted'")
+    assert "Russia alone" in text and "Subscribe" not in text
+
+
+def test_transient_failures_give_up_after_max_attempts(settings, server, db):
+    load_feeds(settings, server, ["good.xml"])
+    pipeline.poll_feeds(0, 1, run_id="r1", settings=settings)
+    for attempt in range(settings.fetch_max_attempts):
+        query(db, "UPDATE articles SET next_attempt_at = now() WHERE status = 'queued' RETURNING id")
+        pipeline.fetch_articles(0, 1, run_id=f"r{attempt}", settings=settings)
+    assert query(db, "SELECT status, failure_reason, attempts FROM articles WHERE url LIKE '%down.html'") == [
+        ("failed", f"HTTP 503 (after {settings.fetch_max_attempts} attempts)", settings.fetch_max_attempts)]
+
+
+def test_dedup_and_tag_stages(settings, server, db):
+    load_feeds(settings, server, ["good.xml"])
+    pipeline.poll_feeds(0, 1, run_id="r1", settings=settings)
+    pipeline.fetch_articles(0, 1, run_id="r1", settings=settings)
+    assert pipeline.dedup_articles(run_id="r1", settings=settings)["new_stories"] == 1
+    tagged = pipeline.tag_articles(run_id="r1", settings=settings)
+    assert tagged["articles_tagged"] == 1
+    topics = {r[0] for r in query(db, "SELECT topic_id FROM article_topics")}
+    assert {"troop-movements", "missile-strikes", "mercenary-recruitment", "nuclear-posture"} <= topics
+    # Re-running both stages finds nothing to do and changes nothing.
+    before = query(db, "SELECT article_id, topic_id, score, evidence FROM article_topics ORDER BY 1, 2")
+    assert pipeline.dedup_articles(run_id="r2", settings=settings)["articles_deduped"] == 0
+    assert pipeline.tag_articles(run_id="r2", settings=settings)["articles_tagged"] == 0
+    assert query(db, "SELECT article_id, topic_id, score, evidence FROM article_topics ORDER BY 1, 2") == before
