@@ -6,8 +6,10 @@ Each test that needs the warehouse gets a fresh database cloned from a migrated 
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -19,6 +21,7 @@ import pytest
 
 # Airflow reads its configuration at import time: point it at a throwaway home first.
 _AIRFLOW_HOME = tempfile.mkdtemp(prefix="wirewatch-airflow-")
+atexit.register(shutil.rmtree, _AIRFLOW_HOME, ignore_errors=True)
 os.environ["AIRFLOW_HOME"] = _AIRFLOW_HOME
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(Path(__file__).resolve().parents[1] / "dags")
