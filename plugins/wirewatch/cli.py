@@ -126,7 +126,7 @@ def demo(args: argparse.Namespace, settings: Settings) -> int:
     """Run news_ingest once, offline, over the bundled demo corpus and print a summary."""
     from wirewatch.demo import run_demo
 
-    return run_demo(settings, port=args.port)
+    return run_demo(settings, port=args.port, verbose=args.verbose)
 
 
 @command("demo", "serve")
@@ -195,6 +195,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not args.verbose:
+        logging.getLogger("airflow").setLevel(logging.WARNING)
     settings = Settings.from_env()
     try:
         return args.func(args, settings)

@@ -8,11 +8,15 @@ The tests use the same server.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import logging
 import mimetypes
+import os
+import sys
 import threading
 import time
+import warnings
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -140,9 +144,31 @@ def import_demo_feeds(settings: Settings, base_url: str) -> int:
     return len(specs)
 
 
-def run_demo(settings: Settings, *, port: int = DEFAULT_DEMO_PORT) -> int:
+@contextlib.contextmanager
+def _stage_progress(verbose: bool):
+    """Print each stage's 'done' line while the DAG runs (Airflow's own logging is quiet)."""
+    if verbose:
+        yield
+        return
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("  %(message)s"))
+    handler.addFilter(lambda record: " done: " in record.getMessage())
+    logger = logging.getLogger("wirewatch.pipeline")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+
+
+def run_demo(settings: Settings, *, port: int = DEFAULT_DEMO_PORT, verbose: bool = False) -> int:
     """Serve the corpus, load the demo feeds, run `news_ingest` once with dag.test(), print a summary."""
     started = time.monotonic()
+    if not verbose:
+        # Airflow logs every task's lifecycle at INFO; the demo shows the stages' own progress instead.
+        os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")
+        warnings.filterwarnings("ignore", message=".*starlette.testclient.*")
     applied = prepare_warehouse(settings)
     print(f"warehouse ready ({len(applied)} migrations applied)" if applied else "warehouse up to date")
     with CorpusServer(port=port) as server:
@@ -150,7 +176,8 @@ def run_demo(settings: Settings, *, port: int = DEFAULT_DEMO_PORT) -> int:
         print(f"serving the demo corpus on {server.base_url}; {feeds} demo feeds loaded")
         print("running DAG news_ingest with dag.test() ...", flush=True)
         dag = load_dag_module().news_ingest_dag
-        dag_run = dag.test()
+        with _stage_progress(verbose):
+            dag_run = dag.test()
     with connect(settings.database_url) as conn:
         text = format_summary(run_summary(conn, dag_run.run_id))
     print()

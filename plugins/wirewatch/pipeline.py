@@ -53,7 +53,8 @@ def _finish(settings: Settings, run_id: str, stage: str, shard: int, counts: Cou
         result["reasons"] = dict(reasons)
     with connect(settings.database_url) as conn:
         warehouse.record_run_stats(conn, run_id, stage, shard, result)
-    LOGGER.info("%s shard %s done: %s", stage, shard, result)
+    LOGGER.info("%s%s done: %s", stage, f" shard {shard}" if stage in ("poll", "fetch") else "",
+                ", ".join(f"{key.replace('_', ' ')} {counts[key]}" for key in STAGE_COUNTS[stage]))
     return result
 
 
