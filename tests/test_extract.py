@@ -72,6 +72,17 @@ def test_non_articles_are_rejected_with_a_reason(body, content_type, reason):
     assert result == Rejection(reason=reason)
 
 
+def test_pages_declaring_another_type_are_not_articles():
+    story = "<p>" + " ".join(["Troops moved towards the border overnight, officials said."] * 12) + "</p>"
+    page = ('<html><head><meta property="og:type" content="{}"></head><body><article>{}</article></body></html>')
+    front = extract_article(page.format("website", story).encode(), url="http://127.0.0.1/world/")
+    assert front == Rejection(reason="not an article: the page says it is a 'website' (og:type)")
+    video = extract_article(page.format("video.other", story).encode(), url="http://127.0.0.1/v")
+    assert isinstance(video, Rejection) and "video.other" in video.reason
+    assert not isinstance(extract_article(page.format("article", story).encode(), url="http://127.0.0.1/a"),
+                          Rejection)
+
+
 def test_short_text_is_rejected():
     result = extract_article(page(["Watch: video of the summit. Two sentences only here."]),
                              url="http://127.0.0.1/v.html", content_type="text/html")

@@ -22,6 +22,8 @@ from wirewatch.text import text_fingerprint, word_count
 LOGGER = logging.getLogger(__name__)
 
 HTML_TYPES = {"text/html", "application/xhtml+xml"}
+# og:type values of story pages; anything else declared (website, video.other, profile…) is not one.
+ARTICLE_OG_TYPES = ("article", "news")
 
 # Settings recorded with every article, so a later re-extraction knows what produced it.
 EXTRACTOR_OPTIONS = {
@@ -143,6 +145,11 @@ def extract_article(body: bytes, *, url: str, content_type: str = "", min_words:
         return Rejection(reason=f"not an HTML page ({media_type})")
     if not body.strip():
         return Rejection(reason="empty page")
+    page = _parse_head(body)
+    page_type = page.get("og_type", "").lower()
+    if page_type and not page_type.startswith(ARTICLE_OG_TYPES):
+        # Sites label section fronts "website" and video pages "video.*": their text is teasers.
+        return Rejection(reason=f"not an article: the page says it is a {page_type!r} (og:type)")
     document = trafilatura.bare_extraction(body, url=url, **EXTRACTOR_OPTIONS)
     if document is None or not (document.text or "").strip():
         return Rejection(reason="not an article: no article text found")
@@ -150,7 +157,6 @@ def extract_article(body: bytes, *, url: str, content_type: str = "", min_words:
     words = word_count(cleaned.text)
     if words < min_words:
         return Rejection(reason=f"not an article: only {words} words of text (minimum {min_words})")
-    page = _parse_head(body)
     return ExtractedArticle(
         title=document.title or page.get("og_title"),
         author=document.author,
@@ -171,6 +177,7 @@ HEAD_XPATHS = {
     "canonical": "string(//link[@rel='canonical']/@href)",
     "og_url": "string(//meta[@property='og:url']/@content)",
     "og_title": "string(//meta[@property='og:title']/@content)",
+    "og_type": "string(//meta[@property='og:type']/@content)",
     "published": "string(//meta[@property='article:published_time']/@content)",
 }
 
