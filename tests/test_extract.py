@@ -64,6 +64,7 @@ def test_language_is_detected_when_not_declared():
     (b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", "", "not an HTML page (image/png)"),
     (b"%PDF-1.4 sent as octet-stream", "application/octet-stream", "not an HTML page (application/pdf)"),
     (b"", "text/html", "empty page"),
+    (b"", "TEXT/HTML; charset=utf-8", "empty page"),  # parameters and case do not matter
     (b"<html><head><title>x</title></head><body><div></div></body></html>", "text/html",
      "not an article: no article text found"),
 ])
@@ -97,6 +98,10 @@ def test_short_text_is_rejected():
     "Déjà abonné ? Connectez-vous",
     "Jetzt abonnieren und weiterlesen",
     "Suscríbete para seguir leyendo",
+    "Register to continue reading",
+    "You've used all your free articles for this month",
+    "Subscribe from £1 a week to keep reading the Courier.",
+    "Create a free account to read 3 articles a month",
 ])
 def test_paywall_markers_cut_the_rest(line):
     cleaned = clean_text(f"The story paragraph stays.\n{line}\nPlan perks that must go.")
@@ -105,6 +110,17 @@ def test_paywall_markers_cut_the_rest(line):
 
 @pytest.mark.parametrize("line", ["₹2,700", "$9.99/month", "€4,50 / Monat", "12 Months", "£5 per week"])
 def test_price_only_lines_are_dropped(line):
+    assert clean_text(f"First.\n{line}\nLast.").text == "First.\nLast."
+
+
+@pytest.mark.parametrize("line", ["Read more:", "RELATED", "See also", "Lesen Sie auch:", "— Related stories —"])
+def test_orphan_link_labels_are_dropped(line):
+    assert clean_text(f"First.\n{line}\nLast.").text == "First.\nLast."
+
+
+@pytest.mark.parametrize("line", ["© Continental Press Agency. All rights reserved. Republished under licence.",
+                                  "Copyright 2024 The Example Wire", "(c) Example News"])
+def test_rights_lines_are_dropped(line):
     assert clean_text(f"First.\n{line}\nLast.").text == "First.\nLast."
 
 

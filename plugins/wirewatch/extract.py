@@ -40,12 +40,14 @@ EXTRACTOR = {"name": "trafilatura", "version": trafilatura.__version__, "options
 # English plus the most common forms in French, German, Spanish, Italian and Portuguese.
 PAYWALL_MARKERS = re.compile(
     r"""^\W*(?:
-        you[’']?ve\ (?:reached|hit|used)\ (?:your|the)\ (?:limit|maximum|last\ free)
+        you[’']?ve\ (?:reached|hit|used)\ (?:all\ )?(?:your|the)\ (?:limit|maximum|last\ free|free)
       | you\ have\ (?:reached|used)\ (?:your|the|all)\ .{0,40}(?:free|limit)
-      | subscribe\ (?:now|today|to\ (?:read|continue|unlock|get))
+      | subscribe\ (?:now|today|from|for\ (?:just\ )?[₹$€£]|to\ (?:read|continue|keep|unlock|get))
       | already\ (?:a\ )?(?:subscribed|subscriber|a\ member)
       | (?:sign|log)\ in\ to\ (?:read|continue)
       | to\ continue\ reading
+      | register\ (?:now\ |for\ free\ )?to\ (?:continue|read|keep\ reading)
+      | create\ a\ free\ account\ to
       | this\ (?:article|story|content)\ is\ (?:for|reserved\ for|available\ to)\ (?:subscribers|members)
       | (?:unlock|get)\ unlimited\ (?:digital\ )?access
       | renews\ automatically
@@ -66,6 +68,16 @@ PRICE_LINE = re.compile(
     r"|^\s*[₹$€£¥]\s?\d[\d,.]*\s*(?:per|a|/)\s*\w+\s*$",
     re.IGNORECASE,
 )
+
+# A line that is only a "read more"-style label: the links it introduced are already gone.
+LINK_LABEL = re.compile(
+    r"^\W*(?:read\ more|related(?:\ (?:stories|articles|coverage|reading))?|see\ also|also\ read|more\ on\ this"
+    r"|recommended|lire\ aussi|mehr\ zum\ thema|lesen\ sie\ auch|leer\ más|leggi\ anche)\W*$",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+# Credit and rights lines ("© 2024 Some Agency. All rights reserved.") close a story; they are not prose.
+RIGHTS_LINE = re.compile(r"^\W*(?:©|\(c\)|copyright\b)|\ball rights reserved\b", re.IGNORECASE)
 
 SYNDICATION_NOTE = re.compile(
     r"syndicated\s+feed|from\s+a\s+wire\s+(?:service|agency)|distributed\s+by\s+\w+\s+news\s+wire"
@@ -103,7 +115,7 @@ class Rejection:
 
 
 def clean_text(text: str) -> CleanText:
-    """Remove paywall prompts, plan-price lines and syndication notes from extracted text."""
+    """Remove paywall prompts, plan-price lines, orphan link labels and syndication notes."""
     kept: list[str] = []
     removed: list[str] = []
     wire_note = None
@@ -113,7 +125,8 @@ def clean_text(text: str) -> CleanText:
         if PAYWALL_MARKERS.search(stripped) or PAYWALL_INLINE.search(stripped):
             removed.extend(lines[position:])
             break
-        if PRICE_LINE.match(stripped):
+        if PRICE_LINE.match(stripped) or LINK_LABEL.match(stripped) \
+                or (RIGHTS_LINE.search(stripped) and len(stripped) < 200):
             removed.append(line)
         elif SYNDICATION_NOTE.search(stripped) and len(stripped) < 400:
             wire_note = wire_note or stripped.strip("() ")
@@ -140,7 +153,7 @@ def sniff_type(body: bytes, declared: str) -> str:
 def extract_article(body: bytes, *, url: str, content_type: str = "", min_words: int = 60
                     ) -> ExtractedArticle | Rejection:
     """Turn a downloaded page into an article, or say why it is not one."""
-    media_type = sniff_type(body, content_type)
+    media_type = sniff_type(body, content_type.split(";")[0].strip().lower())
     if media_type not in HTML_TYPES:
         return Rejection(reason=f"not an HTML page ({media_type})")
     if not body.strip():
