@@ -29,7 +29,7 @@ os.environ["AIRFLOW__CORE__PLUGINS_FOLDER"] = str(Path(__file__).resolve().paren
 
 from wirewatch import migrations  # noqa: E402
 from wirewatch.db import connect  # noqa: E402
-from wirewatch.demo import CorpusServer  # noqa: E402
+from wirewatch.demo import CorpusServer, ensure_airflow_db  # noqa: E402
 from wirewatch.settings import REPO_ROOT, Settings  # noqa: E402
 
 SERVER_URL = os.environ.get("WIREWATCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/wirewatch")
@@ -112,5 +112,5 @@ def corpus():
 @pytest.fixture(scope="session")
 def airflow_db() -> str:
     """Airflow's own metadata database (SQLite in a temporary AIRFLOW_HOME), migrated once."""
-    subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], check=True, capture_output=True)
+    ensure_airflow_db()
     return _AIRFLOW_HOME

@@ -13,6 +13,7 @@ import importlib.util
 import logging
 import mimetypes
 import os
+import subprocess
 import sys
 import threading
 import time
@@ -129,6 +130,14 @@ def load_dag_module(path: Path = DAG_FILE) -> ModuleType:
     return module
 
 
+def ensure_airflow_db() -> None:
+    """Create or upgrade Airflow's own metadata database in $AIRFLOW_HOME (idempotent), which
+    dag.test() needs. Run as a subprocess so Airflow's migration logging stays out of our output."""
+    done = subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError("airflow db migrate failed:\n" + (done.stderr or done.stdout)[-2000:])
+
+
 def prepare_warehouse(settings: Settings) -> list[str]:
     """Create the database if needed and apply pending migrations; -> names applied."""
     ensure_database(settings.database_url)
@@ -169,6 +178,7 @@ def run_demo(settings: Settings, *, port: int = DEFAULT_DEMO_PORT, verbose: bool
         # Airflow logs every task's lifecycle at INFO; the demo shows the stages' own progress instead.
         os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")
         warnings.filterwarnings("ignore", message=".*starlette.testclient.*")
+    ensure_airflow_db()
     applied = prepare_warehouse(settings)
     print(f"warehouse ready ({len(applied)} migrations applied)" if applied else "warehouse up to date")
     with CorpusServer(port=port) as server:

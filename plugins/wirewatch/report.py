@@ -96,7 +96,8 @@ def format_summary(s: RunSummary) -> str:
     if s.top_stories:
         lines += ["", "Most widely carried stories (report_story_clusters):"]
         for row in s.top_stories:
-            lines.append(f"  [{row['outlets']} outlets, {row['articles']} articles] {row['title']}")
+            lines.append(f"  [{_plural(row['outlets'], 'outlet')}, {_plural(row['articles'], 'article')}] "
+                         f"{row['title']}")
             lines.append(f"      {row['outlet_names']}")
     return "\n".join(lines)
 
@@ -109,3 +110,7 @@ def log_run_summary(run_id: str, settings: Settings | None = None) -> dict:
     for line in format_summary(summary).splitlines():
         LOGGER.info("%s", line)
     return {"run_id": run_id, **summary.totals}
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
