@@ -20,6 +20,8 @@ cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
 trap cleanup EXIT INT TERM
 
 if [ "${WIREWATCH_DEMO:-1}" != 0 ]; then
+    # The demo corpus is on loopback, which fetches refuse unless allowed.
+    export WIREWATCH_ALLOWED_NETWORKS="${WIREWATCH_ALLOWED_NETWORKS:-127.0.0.0/8,::1}"
     wirewatch demo serve &
     pids+=($!)
 fi

@@ -29,7 +29,7 @@ os.environ["AIRFLOW__CORE__PLUGINS_FOLDER"] = str(Path(__file__).resolve().paren
 
 from wirewatch import migrations  # noqa: E402
 from wirewatch.db import connect  # noqa: E402
-from wirewatch.demo import CorpusServer, ensure_airflow_db  # noqa: E402
+from wirewatch.demo import LOOPBACK_NETWORKS, CorpusServer, ensure_airflow_db  # noqa: E402
 from wirewatch.settings import REPO_ROOT, Settings  # noqa: E402
 
 SERVER_URL = os.environ.get("WIREWATCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/wirewatch")
@@ -80,6 +80,7 @@ def settings(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Settings:
     monkeypatch.setenv("WIREWATCH_DATABASE_URL", db_url)
     monkeypatch.setenv("WIREWATCH_READ_TIMEOUT", "3")
     monkeypatch.setenv("WIREWATCH_TOTAL_TIMEOUT", "6")
+    monkeypatch.setenv("WIREWATCH_ALLOWED_NETWORKS", LOOPBACK_NETWORKS)
     return Settings.from_env()
 
 

@@ -40,6 +40,8 @@ DEMO_FEEDS = DEMO_DIR / "feeds.yaml"
 DAG_FILE = REPO_ROOT / "dags" / "news_ingest.py"
 PLACEHOLDER = "{{BASE}}"
 DEFAULT_DEMO_PORT = 18765
+# The corpus is served on loopback, which fetches refuse by default (see fetch.check_address).
+LOOPBACK_NETWORKS = "127.0.0.0/8,::1"
 
 TEXT_SUFFIXES = {".xml", ".rss", ".atom", ".rdf", ".html", ".htm", ".yaml", ".txt"}
 CONTENT_TYPES = {
@@ -178,6 +180,8 @@ def run_demo(settings: Settings, *, port: int = DEFAULT_DEMO_PORT, verbose: bool
         # Airflow logs every task's lifecycle at INFO; the demo shows the stages' own progress instead.
         os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")
         warnings.filterwarnings("ignore", message=".*starlette.testclient.*")
+    # The DAG's tasks read their settings from the environment: let them fetch from the corpus.
+    os.environ.setdefault("WIREWATCH_ALLOWED_NETWORKS", LOOPBACK_NETWORKS)
     ensure_airflow_db()
     applied = prepare_warehouse(settings)
     print(f"warehouse ready ({len(applied)} migrations applied)" if applied else "warehouse up to date")

@@ -1,15 +1,23 @@
-"""HTTP downloads with the limits every fetch needs: timeouts, size cap, bounded redirects.
+"""HTTP downloads with the limits every fetch needs: address checks, timeouts, size cap, redirects.
 
 One function, `download`, serves both feeds and article pages. It never raises for network
-trouble: the outcome (status or a readable error) is part of the returned `Download`.
+trouble: the outcome (status, or a readable error and its `kind`) is part of the returned `Download`.
+
+Redirects are followed here, hop by hop, rather than by requests, so that every hop's address is
+checked (a public URL must not redirect into the private network) and so that callers learn whether
+the whole chain was permanent (301/308: a feed's stored URL should move) or not.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import re
+import socket
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
+from urllib.parse import urljoin, urlsplit
 
 import requests
 
@@ -18,6 +26,13 @@ from wirewatch.settings import Settings
 LOGGER = logging.getLogger(__name__)
 
 CHUNK_BYTES = 64 * 1024
+PERMANENT_REDIRECTS = {301, 308}
+REDIRECTS = {301, 302, 303, 307, 308}
+
+# Failure kinds. Hard ones say something about the URL itself; soft ones about the moment.
+HARD_KINDS = {"dns", "refused", "invalid_url", "redirects", "http_client", "gone", "not_a_feed", "parse",
+              "too_large"}
+SOFT_KINDS = {"timeout", "connection", "http_server", "rate_limited"}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -28,10 +43,16 @@ class Download:
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
     elapsed: float = 0.0
-    # Set when no complete response was received (timeout, reset, too large…).
+    # Set when no usable response was received (timeout, reset, too large, HTTP error…).
     error: str | None = None
-    # True for errors worth retrying later (timeouts, 5xx, 429, connection trouble).
+    # What kind of failure (see HARD_KINDS / SOFT_KINDS); None on success.
+    kind: str | None = None
+    # True for errors worth retrying soon (timeouts, 5xx, 429, connection trouble).
     transient: bool = False
+    # The final URL when every redirect on the way was permanent (301/308), else None.
+    moved_permanently_to: str | None = None
+    # Bytes received on the wire (compressed), for the fetch log.
+    wire_bytes: int = 0
 
     @property
     def content_type(self) -> str:
@@ -46,14 +67,54 @@ def is_transient_status(status: int) -> bool:
     return status in (408, 425, 429) or status >= 500
 
 
+def status_kind(status: int) -> str:
+    if status == 410:
+        return "gone"
+    if status == 429:
+        return "rate_limited"
+    return "http_server" if status >= 500 or status in (408, 425) else "http_client"
+
+
 def make_session(settings: Settings) -> requests.Session:
     session = requests.Session()
     session.headers["User-Agent"] = settings.user_agent
-    session.headers["Accept-Encoding"] = "gzip, deflate"
-    session.max_redirects = settings.max_redirects
+    # urllib3 decodes br when the brotli package is installed (it is pinned in requirements).
+    session.headers["Accept-Encoding"] = "gzip, deflate, br"
     # Environment proxies must not reroute the pipeline's traffic.
     session.trust_env = False
+    adapter = requests.adapters.HTTPAdapter(pool_connections=64, pool_maxsize=64, max_retries=0)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
     return session
+
+
+class AddressRefused(Exception):
+    """The URL is not one wirewatch may fetch (scheme, or an address in a private network)."""
+
+
+@lru_cache(maxsize=64)
+def _networks(allowed: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(cidr, strict=False) for cidr in allowed)
+
+
+def check_address(url: str, settings: Settings) -> None:
+    """Refuse non-http(s) URLs and hosts that resolve to private, loopback, link-local, reserved or
+    multicast addresses (cloud metadata endpoints among them), unless `allowed_networks` lists them.
+    Raises AddressRefused, or socket.gaierror when the name does not resolve."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise AddressRefused(f"refused: only http and https URLs are fetched, not {parts.scheme or 'no scheme'!r}")
+    if not parts.hostname:
+        raise AddressRefused("refused: the URL has no host")
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    for *_ignored, sockaddr in socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM):
+        address = ipaddress.ip_address(sockaddr[0].split("%")[0])
+        if address.is_global:
+            continue
+        if any(address in network for network in _networks(settings.allowed_networks)):
+            continue
+        raise AddressRefused(f"refused: {parts.hostname} resolves to {address}, a non-public address "
+                             "(allow it with WIREWATCH_ALLOWED_NETWORKS)")
 
 
 def download(
@@ -66,58 +127,91 @@ def download(
 ) -> Download:
     """GET `url`, reading at most `max_bytes` (decoded) within the configured timeouts."""
     started = time.monotonic()
+    current = url
+    permanent = True
+    seen = {url}
 
-    def failed(error: str, *, transient: bool, status: int | None = None, final_url: str = url) -> Download:
-        return Download(url=url, final_url=final_url, status=status, error=error, transient=transient,
-                        elapsed=time.monotonic() - started)
+    def failed(error: str, kind: str, *, transient: bool = False, status: int | None = None,
+               response_headers: dict[str, str] | None = None, body: bytes = b"") -> Download:
+        return Download(url=url, final_url=current, status=status, error=error, kind=kind, transient=transient,
+                        headers=response_headers or {}, body=body, elapsed=time.monotonic() - started)
 
-    try:
-        response = session.get(url, headers=headers or {}, stream=True,
-                               timeout=(settings.connect_timeout, settings.read_timeout))
-    except requests.exceptions.ConnectTimeout:
-        return failed("timeout: no connection within %gs" % settings.connect_timeout, transient=True)
-    except requests.exceptions.ReadTimeout:
-        return failed("timeout: no response within %gs" % settings.read_timeout, transient=True)
-    except requests.exceptions.TooManyRedirects:
-        return failed(f"too many redirects (more than {settings.max_redirects})", transient=False)
-    except requests.exceptions.InvalidURL as exc:
-        return failed(f"invalid URL: {exc}", transient=False)
-    except requests.exceptions.ConnectionError as exc:
-        return failed(f"connection error: {_root_cause(exc)}", transient=True)
-    except requests.exceptions.RequestException as exc:
-        return failed(f"request failed: {_root_cause(exc)}", transient=False)
+    for _hop in range(settings.max_redirects + 1):
+        try:
+            check_address(current, settings)
+        except AddressRefused as exc:
+            return failed(str(exc), "refused")
+        except (socket.gaierror, UnicodeError) as exc:
+            return failed(f"DNS: cannot resolve {urlsplit(current).hostname} ({_root_cause(exc)})", "dns")
+        try:
+            response = session.get(current, headers=headers or {}, stream=True, allow_redirects=False,
+                                   timeout=(settings.connect_timeout, settings.read_timeout))
+        except requests.exceptions.ConnectTimeout:
+            return failed("timeout: no connection within %gs" % settings.connect_timeout, "timeout", transient=True)
+        except requests.exceptions.ReadTimeout:
+            return failed("timeout: no response within %gs" % settings.read_timeout, "timeout", transient=True)
+        except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
+                requests.exceptions.InvalidSchema) as exc:
+            return failed(f"invalid URL: {exc}", "invalid_url")
+        except requests.exceptions.ConnectionError as exc:
+            return failed(f"connection error: {_root_cause(exc)}", "connection", transient=True)
+        except requests.exceptions.RequestException as exc:
+            return failed(f"request failed: {_root_cause(exc)}", "connection", transient=True)
 
+        if response.status_code in REDIRECTS and response.headers.get("location"):
+            response.close()
+            permanent = permanent and response.status_code in PERMANENT_REDIRECTS
+            target = urljoin(current, response.headers["location"])
+            if target in seen:
+                return failed(f"redirect loop at {target}", "redirects")
+            seen.add(target)
+            current = target
+            continue
+        return _read(response, url=url, final_url=current, started=started, settings=settings,
+                     max_bytes=max_bytes, moved_to=current if permanent and current != url else None)
+    return failed(f"too many redirects (more than {settings.max_redirects})", "redirects")
+
+
+def _read(response: requests.Response, *, url: str, final_url: str, started: float, settings: Settings,
+          max_bytes: int, moved_to: str | None) -> Download:
+    """Read a response body within the size and time limits."""
     with response:
         status = response.status_code
         response_headers = {k.lower(): v for k, v in response.headers.items()}
+
+        def failed(error: str, kind: str, transient: bool) -> Download:
+            return Download(url=url, final_url=final_url, status=status, headers=response_headers, error=error,
+                            kind=kind, transient=transient, elapsed=time.monotonic() - started,
+                            moved_permanently_to=moved_to)
+
         declared = response_headers.get("content-length", "")
         if declared.isdigit() and int(declared) > max_bytes:
             return failed(f"too large: Content-Length {int(declared)} exceeds the {max_bytes}-byte limit",
-                          transient=False, status=status, final_url=response.url)
+                          "too_large", False)
         chunks: list[bytes] = []
         size = 0
         try:
-            # iter_content decompresses, so the cap also bounds gzip bombs.
+            # iter_content decompresses, so the cap also bounds gzip/br bombs.
             for chunk in response.iter_content(CHUNK_BYTES):
                 size += len(chunk)
                 if size > max_bytes:
-                    return failed(f"too large: body exceeds the {max_bytes}-byte limit",
-                                  transient=False, status=status, final_url=response.url)
+                    return failed(f"too large: body exceeds the {max_bytes}-byte limit", "too_large", False)
                 if time.monotonic() - started > settings.total_timeout:
                     return failed(f"timeout: download took longer than {settings.total_timeout:g}s",
-                                  transient=True, status=status, final_url=response.url)
+                                  "timeout", True)
                 chunks.append(chunk)
         except requests.exceptions.RequestException as exc:
-            return failed(f"connection broken while reading: {_root_cause(exc)}", transient=True,
-                          status=status, final_url=response.url)
+            return failed(f"connection broken while reading: {_root_cause(exc)}", "connection", True)
+        wire_bytes = response.raw.tell() if hasattr(response.raw, "tell") else size
 
-    result = Download(url=url, final_url=response.url, status=status, headers=response_headers,
-                      body=b"".join(chunks), elapsed=time.monotonic() - started)
+    body = b"".join(chunks)
+    error = kind = None
     if not 200 <= status < 300 and status != 304:
-        return Download(url=url, final_url=result.final_url, status=status, headers=response_headers,
-                        body=result.body, elapsed=result.elapsed, error=f"HTTP {status}",
-                        transient=is_transient_status(status))
-    return result
+        error, kind = f"HTTP {status}", status_kind(status)
+    return Download(url=url, final_url=final_url, status=status, headers=response_headers, body=body,
+                    elapsed=time.monotonic() - started, error=error, kind=kind,
+                    transient=error is not None and is_transient_status(status),
+                    moved_permanently_to=moved_to, wire_bytes=wire_bytes)
 
 
 def _root_cause(exc: BaseException) -> str:

@@ -61,6 +61,19 @@ class Settings:
     min_article_words: int = 60
     dedup_window_days: int = 14
     near_duplicate_containment: float = 0.5
+    # Private, loopback, link-local and metadata addresses are refused unless listed here
+    # (CIDRs; the demo and tests allow 127.0.0.0/8 and ::1).
+    allowed_networks: tuple[str, ...] = ()
+    # Adaptive feed polling: the interval follows the feed's publishing rate within these bounds.
+    min_poll_minutes: int = 5
+    max_poll_minutes: int = 6 * 60
+    # Disable a feed after this many hard failures in a row (404, DNS, not a feed…); 410 disables at once.
+    disable_after_hard_failures: int = 20
+    # Re-check servers' conditional GET with an unconditional fetch this often.
+    verify_conditional_hours: int = 24
+    # Concurrent downloads inside one poll task.
+    poll_workers: int = 16
+    fetch_event_retention_days: int = 30
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -95,4 +108,11 @@ class Settings:
             min_article_words=_env_int("WIREWATCH_MIN_ARTICLE_WORDS", 60),
             dedup_window_days=_env_int("WIREWATCH_DEDUP_WINDOW_DAYS", 14),
             near_duplicate_containment=_env_float("WIREWATCH_NEAR_DUPLICATE_CONTAINMENT", 0.5),
+            allowed_networks=tuple(n.strip() for n in _env("WIREWATCH_ALLOWED_NETWORKS", "").split(",") if n.strip()),
+            min_poll_minutes=_env_int("WIREWATCH_MIN_POLL_MINUTES", 5),
+            max_poll_minutes=_env_int("WIREWATCH_MAX_POLL_MINUTES", 6 * 60),
+            disable_after_hard_failures=_env_int("WIREWATCH_DISABLE_AFTER_HARD_FAILURES", 20),
+            verify_conditional_hours=_env_int("WIREWATCH_VERIFY_CONDITIONAL_HOURS", 24),
+            poll_workers=_env_int("WIREWATCH_POLL_WORKERS", 16),
+            fetch_event_retention_days=_env_int("WIREWATCH_FETCH_EVENT_RETENTION_DAYS", 30),
         )
