@@ -30,6 +30,9 @@ class FeedSpec:
     language: str | None = None
     tags: tuple[str, ...] = ()
     enabled: bool = True
+    # Bounds for this feed's adaptive poll interval (None: the global settings).
+    min_interval_minutes: int | None = None
+    max_interval_minutes: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -52,6 +55,8 @@ class ParsedFeed:
     skipped: list[str] = field(default_factory=list)
     # A recoverable problem feedparser reported (e.g. wrong declared charset).
     warning: str | None = None
+    # The publisher's own hint of how often to poll: <ttl>, or sy:updatePeriod / sy:updateFrequency.
+    min_interval_minutes: float | None = None
 
 
 class FeedParseError(ValueError):
@@ -73,7 +78,8 @@ def load_feed_list(path: Path, *, substitutions: dict[str, str] | None = None) -
 
 
 def _feed_spec(item: object, where: str) -> FeedSpec:
-    check_keys(item, where, required={"url", "name"}, optional={"outlet", "language", "tags", "enabled"})
+    check_keys(item, where, required={"url", "name"},
+               optional={"outlet", "language", "tags", "enabled", "min_interval_minutes", "max_interval_minutes"})
     for key in ("url", "name"):
         if not isinstance(item[key], str) or not item[key].strip():
             raise ConfigError(f"{where}: '{key}' must be a non-empty string")
@@ -87,9 +93,17 @@ def _feed_spec(item: object, where: str) -> FeedSpec:
     for key in ("outlet", "language"):
         if item.get(key) is not None and not isinstance(item[key], str):
             raise ConfigError(f"{where}: '{key}' must be a string")
+    bounds = {}
+    for key in ("min_interval_minutes", "max_interval_minutes"):
+        value = item.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            raise ConfigError(f"{where}: '{key}' must be a whole number of minutes, at least 1")
+        bounds[key] = value
+    if None not in bounds.values() and bounds["min_interval_minutes"] > bounds["max_interval_minutes"]:
+        raise ConfigError(f"{where}: min_interval_minutes is larger than max_interval_minutes")
     return FeedSpec(url=item["url"].strip(), name=item["name"].strip(), outlet=item.get("outlet"),
                     language=item.get("language"), tags=tuple(string_list(item, "tags", where)),
-                    enabled=enabled)
+                    enabled=enabled, **bounds)
 
 
 FORMAT_NAMES = {
@@ -140,7 +154,25 @@ def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> Par
         raise FeedParseError(f"malformed feed: {problem}")
     return ParsedFeed(title=_plain(parsed.feed.get("title")),
                       format=FORMAT_NAMES.get(version, version or "unknown"),
-                      entries=entries, skipped=skipped, warning=problem)
+                      entries=entries, skipped=skipped, warning=problem,
+                      min_interval_minutes=_publisher_interval(parsed.feed))
+
+
+SY_PERIOD_MINUTES = {"hourly": 60, "daily": 24 * 60, "weekly": 7 * 24 * 60, "monthly": 30 * 24 * 60,
+                     "yearly": 365 * 24 * 60}
+
+
+def _publisher_interval(feed: feedparser.FeedParserDict) -> float | None:
+    """Minutes the publisher asks clients to wait: RSS <ttl>, else the syndication module's
+    updatePeriod / updateFrequency (e.g. hourly, 2 -> every 30 minutes). None if absent or nonsense."""
+    ttl = str(feed.get("ttl") or "").strip()
+    if ttl.isdigit() and int(ttl) > 0:
+        return float(ttl)
+    period = SY_PERIOD_MINUTES.get(str(feed.get("sy_updateperiod") or "").strip().lower())
+    if period is None:
+        return None
+    frequency = str(feed.get("sy_updatefrequency") or "1").strip()
+    return period / int(frequency) if frequency.isdigit() and int(frequency) > 0 else float(period)
 
 
 def _entry_link(raw: feedparser.FeedParserDict, feed_url: str) -> str | None:

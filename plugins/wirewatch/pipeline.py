@@ -9,14 +9,14 @@ from __future__ import annotations
 import logging
 import math
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import datetime, timedelta, timezone
 
-from wirewatch import warehouse
+from wirewatch import polling, warehouse
 from wirewatch.actors import load_gazetteer
 from wirewatch.db import connect
 from wirewatch.dedup import StoryIndex
 from wirewatch.extract import ExtractedArticle, extract_article
-from wirewatch.feeds import FeedParseError, parse_feed
 from wirewatch.fetch import Download, download, make_session
 from wirewatch.settings import Settings
 from wirewatch.topics import load_taxonomy
@@ -64,67 +64,44 @@ def plan_poll(settings: Settings | None = None) -> list[dict[str, int]]:
     settings = _settings(settings)
     with connect(settings.database_url) as conn:
         due = warehouse.count_due_feeds(conn)
-    LOGGER.info("%d feeds due", due)
+        purged = warehouse.purge_fetch_events(conn, timedelta(days=settings.fetch_event_retention_days))
+    LOGGER.info("%d feeds due; %d fetch events older than %d days purged", due, purged,
+                settings.fetch_event_retention_days)
     return _shards(due, settings)
 
 
 def poll_feeds(shard: int, shards: int, *, run_id: str, settings: Settings | None = None) -> Counts:
-    """Poll the due feeds of one shard; queue new entries as articles."""
+    """Poll the due feeds of one shard, many at a time; queue new entries as articles.
+
+    Feeds are claimed in batches (see warehouse.claim_due_feeds); downloads and parsing run in a
+    thread pool, and each feed's outcome is written and committed as soon as it is known."""
     settings = _settings(settings)
     counts: Counter = Counter()
     reasons: Counter = Counter()
     session = make_session(settings)
-    with connect(settings.database_url) as conn:
-        while (feed := warehouse.claim_due_feed(conn, shard, shards)) is not None:
-            outcome = _poll_one(conn, feed, session, settings, counts)
-            if outcome:
-                reasons[outcome] += 1
-            conn.commit()
-            counts["feeds_polled"] += 1
-            LOGGER.info("polled feed %s (%s): %s", feed["id"], feed["url"], outcome or "ok")
+    now = datetime.now(timezone.utc)
+    lease = timedelta(seconds=settings.total_timeout * 4 + 600)
+    with connect(settings.database_url) as conn, ThreadPoolExecutor(settings.poll_workers) as pool:
+        while feeds := warehouse.claim_due_feeds(conn, shard, shards, limit=settings.poll_workers * 4, lease=lease):
+            futures = [pool.submit(polling.fetch_feed, feed, session, settings,
+                                   verify=polling.should_verify(feed, settings, now)) for feed in feeds]
+            for future in as_completed(futures):
+                result = future.result()
+                found = polling.record_poll(conn, result, settings)
+                conn.commit()
+                counts.update(found)
+                counts["feeds_polled"] += 1
+                counts[POLL_OUTCOME_COUNT.get(result.outcome, "feeds_failed")] += 1
+                if result.error:
+                    reasons[result.error] += 1
+                LOGGER.info("polled feed %s (%s): %s%s", result.feed["id"], result.feed["url"], result.outcome,
+                            f" ({result.error})" if result.error else "")
     return _finish(settings, run_id, "poll", shard, counts, reasons)
 
 
-def _poll_one(conn, feed: dict, session, settings: Settings, counts: Counter) -> str | None:
-    """Poll one feed and record the result on it; returns the error, or None on success."""
-    interval = timedelta(minutes=settings.poll_interval_minutes)
-    conditional = {}
-    if feed["etag"]:
-        conditional["If-None-Match"] = feed["etag"]
-    if feed["last_modified"]:
-        conditional["If-Modified-Since"] = feed["last_modified"]
-    got = download(session, feed["url"], settings=settings, max_bytes=settings.max_feed_bytes,
-                   headers=conditional)
-    if got.status == 304 and got.error is None:
-        counts["feeds_not_modified"] += 1
-        warehouse.record_poll_success(conn, feed["id"], download=got, feed_title=None, entries=None,
-                                      warning=None, next_poll_in=interval)
-        return None
-    error = got.error
-    if error is None:
-        try:
-            parsed = parse_feed(got.body, url=got.final_url, content_type=got.headers.get("content-type"))
-        except FeedParseError as exc:
-            error = str(exc)
-    if error is not None:
-        counts["feeds_failed"] += 1
-        backoff = min(interval * 2 ** (feed["error_streak"] + 1), timedelta(minutes=settings.max_backoff_minutes))
-        warehouse.record_poll_failure(conn, feed["id"], http_status=got.status, error=error, next_poll_in=backoff)
-        return error
-    new, known = warehouse.queue_entries(conn, feed, parsed.entries)
-    counts["feeds_ok"] += 1
-    counts["entries_seen"] += len(parsed.entries) + len(parsed.skipped)
-    counts["entries_skipped"] += len(parsed.skipped)
-    counts["articles_new"] += new
-    counts["articles_known"] += known
-    for reason in parsed.skipped:
-        LOGGER.warning("feed %s: skipped %s", feed["url"], reason)
-    warning = parsed.warning
-    if parsed.skipped:
-        warning = "; ".join(filter(None, [warning, f"{len(parsed.skipped)} entries skipped: {parsed.skipped[0]}"]))
-    warehouse.record_poll_success(conn, feed["id"], download=got, feed_title=parsed.title,
-                                  entries=len(parsed.entries), warning=warning, next_poll_in=interval)
-    return None
+# How each poll outcome is counted in the stage summary.
+POLL_OUTCOME_COUNT = {"new_entries": "feeds_ok", "no_new_entries": "feeds_ok", "parsed": "feeds_ok",
+                      "not_modified": "feeds_not_modified", "same_body": "feeds_not_modified"}
 
 
 # --- fetch + extract -------------------------------------------------------------------------
