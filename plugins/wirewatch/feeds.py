@@ -116,10 +116,12 @@ FORMAT_NAMES = {
 
 def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> ParsedFeed:
     """Parse an RSS 0.9x/1.0/2.0 or Atom document; raise FeedParseError if it is not a usable feed."""
+    content_type, charset_note = _trust_utf8(body, content_type)
     headers = {"content-type": content_type} if content_type else {}
     parsed = feedparser.parse(body, response_headers=headers, sanitize_html=False,
                               resolve_relative_uris=False)
     problem = _describe_bozo(parsed.get("bozo_exception")) if parsed.get("bozo") else None
+    problem = charset_note or problem
     version = parsed.get("version") or ""
     if not version:
         if parsed.entries:
@@ -156,6 +158,25 @@ def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> Par
                       format=FORMAT_NAMES.get(version, version or "unknown"),
                       entries=entries, skipped=skipped, warning=problem,
                       min_interval_minutes=_publisher_interval(parsed.feed))
+
+
+SINGLE_BYTE_CHARSETS = re.compile(r"charset\s*=\s*[\"']?(iso-?8859-1|latin-?1|windows-1252|cp1252|us-ascii|ascii)\b",
+                                  re.IGNORECASE)
+
+
+def _trust_utf8(body: bytes, content_type: str | None) -> tuple[str | None, str | None]:
+    """A body declared Latin-1 (or ASCII) that is valid UTF-8 with non-ASCII bytes is UTF-8: real Latin-1
+    text practically never forms valid multi-byte sequences, and believing the header would store
+    mojibake ("TrÃªve"). -> (content type to parse with, note for the feed's warning)."""
+    declared = SINGLE_BYTE_CHARSETS.search(content_type or "")
+    if not declared or body.isascii():
+        return content_type, None
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return content_type, None
+    fixed = SINGLE_BYTE_CHARSETS.sub("charset=utf-8", content_type)
+    return fixed, f"encoding problem: declared {declared.group(1)}, but the body is UTF-8 (read as UTF-8)"
 
 
 SY_PERIOD_MINUTES = {"hourly": 60, "daily": 24 * 60, "weekly": 7 * 24 * 60, "monthly": 30 * 24 * 60,

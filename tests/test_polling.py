@@ -1,0 +1,308 @@
+"""Feed polling against a fault-injecting loopback server and a real warehouse: every misbehaving
+feed ends with the right state and reason, and the others are polled regardless."""
+
+import dataclasses
+import threading
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import psycopg2
+import pytest
+
+from conftest import query, scalar
+from faultserver import FaultServer, gzip_bomb, redirect, reset, send, stream, trickle
+from wirewatch import pipeline, polling, warehouse
+from wirewatch.feeds import FeedSpec, ParsedFeed
+from wirewatch.fetch import Download
+
+FIXTURES = Path(__file__).parent / "fixtures"
+NOW = datetime(2024, 11, 28, 12, 0, tzinfo=timezone.utc)
+
+
+def rss(items: list[tuple[str, str]], *, hourly_from: datetime = NOW, extra: str = "") -> bytes:
+    """An RSS 2.0 feed whose items were published an hour apart, newest first."""
+    entries = "".join(
+        f"<item><title>{title}</title><link>{link}</link><guid>{link}</guid>"
+        f"<pubDate>{(hourly_from - timedelta(hours=n)).strftime('%a, %d %b %Y %H:%M:%S GMT')}</pubDate></item>"
+        for n, (title, link) in enumerate(items))
+    return (f"<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>T</title>{extra}"
+            f"{entries}</channel></rss>").encode()
+
+
+def feed_of(server, name: str, count: int = 3, **kw) -> bytes:
+    return rss([(f"{name} story {n}", server.url(f"/{name}/story-{n}.html")) for n in range(count)], **kw)
+
+
+def add_feeds(settings, urls: dict[str, str], **spec) -> None:
+    with psycopg2.connect(settings.database_url) as conn:
+        warehouse.upsert_feeds(conn, [FeedSpec(url=url, name=name, **spec) for name, url in urls.items()])
+
+
+def poll(settings, **overrides) -> dict:
+    return pipeline.poll_feeds(0, 1, run_id="test", settings=dataclasses.replace(settings, **overrides))
+
+
+def make_due(db) -> None:
+    query(db, "UPDATE feeds SET next_poll_at = now() RETURNING id")
+
+
+def feed_row(db, name: str) -> dict:
+    with db.cursor() as cur:
+        cur.execute("SELECT * FROM feeds WHERE name = %s", (name,))
+        return dict(zip([c.name for c in cur.description], cur.fetchone()))
+
+
+def events(db, name: str) -> list[tuple]:
+    return query(db, "SELECT e.outcome, e.http_status, e.entries_new, e.conditional FROM fetch_events e "
+                     "JOIN feeds f ON f.id = e.feed_id WHERE f.name = %s ORDER BY e.id", (name,))
+
+
+@pytest.fixture
+def server():
+    with FaultServer({}) as srv:
+        yield srv
+
+
+# name -> (route handler factory, expected last_status, failure kind, error starts with, enabled, outcome)
+FAULTS = {
+    "ok": (lambda s: send(200, feed_of(s, "ok"), "application/rss+xml", {"ETag": '"v1"'}),
+           "ok", None, None, True, "new_entries"),
+    "http-500": (lambda s: send(500, b"oops"), "error", "http_server", "HTTP 500", True, "http_error"),
+    "http-404": (lambda s: send(404, b"nope"), "error", "http_client", "HTTP 404", True, "http_error"),
+    "http-410": (lambda s: send(410, b"gone"), "error", "gone", "HTTP 410", False, "http_error"),
+    "http-429": (lambda s: send(429, b"slow down", headers={"Retry-After": "7200"}),
+                 "error", "rate_limited", "HTTP 429", True, "http_error"),
+    "reset": (lambda s: reset, "error", "connection", "connection", True, "connection_error"),
+    "drip": (lambda s: trickle(1.0, total=100), "error", "timeout", "timeout", True, "timeout"),
+    "malformed": (lambda s: send(200, (FIXTURES / "truncated.xml").read_bytes(), "application/rss+xml"),
+                  "error", "parse", "malformed feed", True, "parse_error"),
+    "html": (lambda s: send(200, b"<!doctype html><html><body><h1>Home</h1></body></html>"),
+             "error", "not_a_feed", "not a feed (got an HTML page)", True, "not_a_feed"),
+    "empty": (lambda s: send(200, b"", "application/rss+xml"), "error", "not_a_feed", "not a feed", True,
+              "not_a_feed"),
+    "gzip-bomb": (lambda s: gzip_bomb(200_000_000), "error", "too_large", "too large", True, "too_large"),
+    "huge": (lambda s: stream(50 * 1024 * 1024), "error", "too_large", "too large", True, "too_large"),
+    "latin1-said-utf8": (lambda s: send(200, (FIXTURES / "latin1.xml").read_bytes(),
+                                        "application/rss+xml; charset=utf-8"), "ok", None, None, True, "new_entries"),
+    "utf8-said-latin1": (lambda s: send(200, (FIXTURES / "latin1.xml").read_bytes().decode("latin-1").encode()
+                                        .replace(b"ISO-8859-1", b"utf-8").replace(b"</link>", b"utf8</link>"),
+                                        "application/rss+xml; charset=iso-8859-1"),
+                         "ok", None, None, True, "new_entries"),
+    "loop": (lambda s: redirect(s.url("/loop")), "error", "redirects", "redirect loop", True, "redirect_error"),
+}
+
+
+def test_every_fault_is_recorded_and_the_run_goes_on(settings, server, db):
+    for name, (handler, *_expected) in FAULTS.items():
+        server.routes[f"/{name}"] = handler(server)
+    add_feeds(settings, {name: server.url(f"/{name}") for name in FAULTS})
+    add_feeds(settings, {"private": "http://10.0.0.1/feed.xml"})  # never requested: refused before connecting
+
+    counts = poll(settings, max_feed_bytes=10 * 1024 * 1024)
+
+    assert counts["feeds_polled"] == len(FAULTS) + 1
+    assert counts["feeds_ok"] == 3 and counts["feeds_failed"] == len(FAULTS) - 2
+    for name, (_handler, status, kind, error, enabled, outcome) in FAULTS.items():
+        row = feed_row(db, name)
+        assert (row["last_status"], row["failure_kind"], row["enabled"]) == (status, kind, enabled), name
+        if error:
+            assert row["last_error"].startswith(error), (name, row["last_error"])
+        assert events(db, name)[0][0] == outcome, name
+    assert feed_row(db, "http-410")["disabled_reason"].startswith("HTTP 410 Gone")
+    retry_at = feed_row(db, "http-429")["next_poll_at"]
+    assert retry_at >= datetime.now(timezone.utc) + timedelta(seconds=7000), "Retry-After is honoured"
+    private = feed_row(db, "private")
+    assert private["failure_kind"] == "refused" and "10.0.0.1" in private["last_error"]
+
+    titles = dict(query(db, "SELECT f.name, a.feed_title FROM articles a JOIN feeds f ON f.id = a.feed_id "
+                            "WHERE f.name LIKE '%%-said-%%'"))
+    assert titles == {"latin1-said-utf8": "Trêve à Genève : négociations « sérieuses »",
+                      "utf8-said-latin1": "Trêve à Genève : négociations « sérieuses »"}
+    assert "body is UTF-8" in feed_row(db, "utf8-said-latin1")["last_error"]
+
+
+def test_not_modified_and_unchanged_bodies_cost_no_parsing(settings, server, db):
+    seen = []
+
+    def honest(req):
+        seen.append(req.headers.get("If-None-Match"))
+        if req.headers.get("If-None-Match") == '"v1"':
+            return send(304, headers={"ETag": '"v1"'})(req)
+        return send(200, feed_of(server, "a"), "application/rss+xml", {"ETag": '"v1"'})(req)
+
+    body = feed_of(server, "b")
+    server.routes.update({"/a": honest, "/b": send(200, body, "application/rss+xml")})  # b ignores validators
+    add_feeds(settings, {"a": server.url("/a"), "b": server.url("/b")})
+    poll(settings)
+    first_interval = feed_row(db, "a")["poll_interval"]
+    make_due(db)
+    counts = poll(settings)
+
+    assert seen == [None, '"v1"'], "the stored ETag is sent back exactly"
+    assert counts["feeds_not_modified"] == 2 and counts["entries_seen"] == 0
+    assert events(db, "a")[-1] == ("not_modified", 304, 0, True)
+    assert events(db, "b")[-1] == ("same_body", 200, 0, False)
+    assert feed_row(db, "a")["poll_interval"] == first_interval * 1.5, "quiet feeds are polled less often"
+
+
+def test_interval_follows_the_publishing_rate_within_bounds(settings, server, db):
+    server.routes.update({
+        "/hourly": send(200, feed_of(server, "hourly", 10), "application/rss+xml"),
+        "/ttl": send(200, feed_of(server, "ttl", 10, extra="<ttl>180</ttl>"), "application/rss+xml"),
+        "/max-age": send(200, feed_of(server, "max-age", 10), "application/rss+xml",
+                         {"Cache-Control": "public, max-age=7200"}),
+        "/bounded": send(200, feed_of(server, "bounded", 10), "application/rss+xml"),
+    })
+    add_feeds(settings, {name: server.url(f"/{name}") for name in ("hourly", "ttl", "max-age")})
+    add_feeds(settings, {"bounded": server.url("/bounded")}, max_interval_minutes=20)
+    poll(settings)
+    intervals = dict(query(db, "SELECT name, extract(epoch FROM poll_interval) / 60 FROM feeds"))
+    assert intervals == {"hourly": 60, "ttl": 180, "max-age": 120, "bounded": 20}
+    due_in = scalar(db, "SELECT extract(epoch FROM next_poll_at - now()) / 60 FROM feeds WHERE name = 'hourly'")
+    assert 59 < due_in <= 60
+
+
+def test_hard_failures_back_off_then_disable_and_enabling_recovers(settings, server, db):
+    server.routes["/flaky"] = send(404, b"nope")
+    add_feeds(settings, {"flaky": server.url("/flaky")})
+    delays = []
+    for _ in range(3):
+        poll(settings, disable_after_hard_failures=3)
+        delays.append(scalar(db, "SELECT round(extract(epoch FROM next_poll_at - now()) / 60) FROM feeds"))
+        make_due(db)
+    row = feed_row(db, "flaky")
+    assert delays[:2] == [30, 60], "exponential backoff from the normal 15-minute interval"
+    assert not row["enabled"] and row["disabled_reason"] == "3 hard failures in a row; the last: HTTP 404"
+    assert poll(settings)["feeds_polled"] == 0, "a disabled feed is not polled"
+
+    server.routes["/flaky"] = send(200, feed_of(server, "flaky"), "application/rss+xml")
+    with psycopg2.connect(settings.database_url) as conn:
+        assert warehouse.set_feed_enabled(conn, row["id"], True)["enabled"]
+    assert poll(settings)["feeds_ok"] == 1
+    row = feed_row(db, "flaky")
+    assert (row["error_streak"], row["hard_error_streak"], row["disabled_reason"]) == (0, 0, None)
+
+
+def test_soft_failures_back_off_up_to_a_day_but_never_disable(settings, server, db):
+    server.routes["/down"] = send(503, b"maintenance")
+    add_feeds(settings, {"down": server.url("/down")})
+    query(db, "UPDATE feeds SET error_streak = 30 RETURNING id")
+    poll(settings, disable_after_hard_failures=1)
+    row = feed_row(db, "down")
+    assert row["enabled"] and row["failure_kind"] == "http_server"
+    assert timedelta(hours=23, minutes=59) < row["next_poll_at"] - datetime.now(timezone.utc) <= timedelta(days=1)
+
+
+def test_permanent_redirect_moves_the_feed_and_temporary_does_not(settings, server, db):
+    server.routes.update({
+        "/old": redirect(server.url("/new"), 301),
+        "/new": send(200, feed_of(server, "new"), "application/rss+xml"),
+        "/holiday": redirect(server.url("/elsewhere"), 302),
+        "/elsewhere": send(200, feed_of(server, "elsewhere"), "application/rss+xml"),
+    })
+    add_feeds(settings, {"moved": server.url("/old"), "visiting": server.url("/holiday")})
+    poll(settings)
+    moved, visiting = feed_row(db, "moved"), feed_row(db, "visiting")
+    assert (moved["url"], moved["previous_url"]) == (server.url("/new"), server.url("/old"))
+    assert (visiting["url"], visiting["previous_url"]) == (server.url("/holiday"), None)
+
+
+def test_a_server_answering_304_for_a_changed_feed_loses_conditional_get(settings, server, db):
+    state = {"items": 3, "conditional_requests": 0}
+
+    def liar(req):
+        if req.headers.get("If-None-Match"):
+            state["conditional_requests"] += 1
+            return send(304)(req)  # always, even when the feed changed
+        return send(200, feed_of(server, "liar", state["items"]), "application/rss+xml", {"ETag": '"same"'})(req)
+
+    server.routes["/liar"] = liar
+    add_feeds(settings, {"liar": server.url("/liar")})
+    poll(settings)
+    state["items"] = 5  # two new stories, hidden behind 304s
+    make_due(db)
+    poll(settings)
+    assert events(db, "liar")[-1][0] == "not_modified"
+
+    query(db, "UPDATE feeds SET next_poll_at = now(), conditional_verified_at = now() - interval '2 days' "
+              "RETURNING id")
+    counts = poll(settings)
+    row = feed_row(db, "liar")
+    assert counts["articles_new"] == 2
+    assert not row["conditional_get"]
+    assert row["conditional_get_note"] == "answered 304 Not Modified although the feed had 2 new entries"
+
+    make_due(db)
+    before = state["conditional_requests"]
+    poll(settings)
+    assert state["conditional_requests"] == before, "validators are no longer sent to this server"
+
+
+def test_parallel_workers_never_poll_a_feed_twice(settings, server, db):
+    names = [f"f{n}" for n in range(40)]
+    for name in names:
+        server.routes[f"/{name}"] = send(200, feed_of(server, name, 2), "application/rss+xml")
+    add_feeds(settings, {name: server.url(f"/{name}") for name in names})
+    results = []
+    workers = [threading.Thread(target=lambda: results.append(poll(settings, poll_workers=4))) for _ in range(3)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    hits = Counter(path for path in server.hits if path.startswith("/f"))
+    assert set(hits) == {f"/{name}" for name in names} and set(hits.values()) == {1}
+    assert sum(r["feeds_polled"] for r in results) == 40
+    assert scalar(db, "SELECT count(*) FROM fetch_events") == 40
+
+
+def test_old_fetch_events_are_purged_at_planning(settings, server, db):
+    server.routes["/a"] = send(200, feed_of(server, "a"), "application/rss+xml")
+    add_feeds(settings, {"a": server.url("/a")})
+    poll(settings)
+    query(db, "UPDATE fetch_events SET polled_at = now() - interval '40 days' RETURNING id")
+    pipeline.plan_poll(settings)
+    assert scalar(db, "SELECT count(*) FROM fetch_events") == 0
+
+
+# --- scheduling rules on their own -----------------------------------------------------------
+
+def result_with(entries_at: list[datetime], headers: dict | None = None, publisher_minutes: float | None = None):
+    from wirewatch.feeds import FeedEntry
+
+    entries = [FeedEntry(link=f"http://x/{n}", canonical_url=f"http://x/{n}", entry_id=None, title=None,
+                         summary=None, published_at=at, author=None) for n, at in enumerate(entries_at)]
+    parsed = ParsedFeed(title=None, format="RSS 2.0", entries=entries, min_interval_minutes=publisher_minutes)
+    got = Download(url="http://x/", final_url="http://x/", status=200, headers=headers or {})
+    return polling.PollResult(feed={}, download=got, outcome="parsed", conditional=False, parsed=parsed)
+
+
+@pytest.mark.parametrize(("gap_minutes", "expected_minutes"), [(1, 5), (30, 30), (600, 360)])
+def test_interval_is_the_mean_gap_clamped_to_bounds(gap_minutes, expected_minutes, settings):
+    times = [NOW - timedelta(minutes=gap_minutes * n) for n in range(6)]
+    interval = polling.next_interval({}, result_with(times), settings, new_entries=2)
+    assert interval == timedelta(minutes=expected_minutes)
+
+
+def test_publisher_hints_are_floors(settings):
+    times = [NOW - timedelta(minutes=10 * n) for n in range(6)]
+    assert polling.next_interval({}, result_with(times, publisher_minutes=45), settings, new_entries=1) \
+        == timedelta(minutes=45)
+    assert polling.next_interval({}, result_with(times, {"cache-control": "max-age=1800"}), settings,
+                                 new_entries=1) == timedelta(minutes=30)
+
+
+def test_retry_after_accepts_seconds_and_dates():
+    assert polling.retry_after({"retry-after": "120"}, NOW) == timedelta(seconds=120)
+    assert polling.retry_after({"retry-after": "Thu, 28 Nov 2024 13:00:00 GMT"}, NOW) == timedelta(hours=1)
+    assert polling.retry_after({"retry-after": "soon"}, NOW) is None
+
+
+def test_sy_update_period_is_read_from_the_feed():
+    from wirewatch.feeds import parse_feed
+
+    body = (b"<?xml version='1.0'?><rss version='2.0' xmlns:sy='http://purl.org/rss/1.0/modules/syndication/'>"
+            b"<channel><title>T</title><sy:updatePeriod>hourly</sy:updatePeriod>"
+            b"<sy:updateFrequency>2</sy:updateFrequency><item><title>a</title><link>http://x/a</link></item>"
+            b"</channel></rss>")
+    assert parse_feed(body, url="http://x/").min_interval_minutes == 30
