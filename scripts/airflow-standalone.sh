@@ -22,6 +22,7 @@ trap cleanup EXIT INT TERM
 if [ "${WIREWATCH_DEMO:-1}" != 0 ]; then
     # The demo corpus is on loopback, which fetches refuse unless allowed.
     export WIREWATCH_ALLOWED_NETWORKS="${WIREWATCH_ALLOWED_NETWORKS:-127.0.0.0/8,::1}"
+    export WIREWATCH_HOST_DELAY_SECONDS="${WIREWATCH_HOST_DELAY_SECONDS:-0}"  # all demo sites share one host
     wirewatch demo serve &
     pids+=($!)
 fi

@@ -81,6 +81,7 @@ def settings(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Settings:
     monkeypatch.setenv("WIREWATCH_READ_TIMEOUT", "3")
     monkeypatch.setenv("WIREWATCH_TOTAL_TIMEOUT", "6")
     monkeypatch.setenv("WIREWATCH_ALLOWED_NETWORKS", LOOPBACK_NETWORKS)
+    monkeypatch.setenv("WIREWATCH_HOST_DELAY_SECONDS", "0")  # one loopback host serves every test site
     return Settings.from_env()
 
 

@@ -1,3 +1,4 @@
+import dataclasses
 from datetime import datetime, timezone
 
 import psycopg2
@@ -59,14 +60,19 @@ def test_parallel_workers_never_claim_the_same_article(db_url):
             conn.close()
 
 
-def test_sharding_splits_the_queue(db_url):
+def test_sharding_splits_the_queue_by_host(db_url):
+    hosts = ["127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4"]
+    entries = [dataclasses.replace(entry(n), canonical_url=f"http://{hosts[n % 4]}/story-{n}.html")
+               for n in range(12)]
     with psycopg2.connect(db_url) as conn:
-        warehouse.queue_entries(conn, add_feed(conn), [entry(n) for n in range(6)])
+        warehouse.queue_entries(conn, add_feed(conn), entries)
         conn.commit()
         seen = []
+        shard_of_host: dict[str, int] = {}
         for shard in range(2):
             while (row := warehouse.claim_queued_article(conn, shard, 2)) is not None:
-                assert row["id"] % 2 == shard
+                host = row["canonical_url"].split("/")[2]
+                assert shard_of_host.setdefault(host, shard) == shard, "one host, one shard"
                 seen.append(row["id"])
                 query(conn, "UPDATE articles SET status = 'failed' WHERE id = %s RETURNING id", (row["id"],))
         assert sorted(seen) == [r[0] for r in query(conn, "SELECT id FROM articles ORDER BY id")]

@@ -48,13 +48,81 @@ def db_status(args: argparse.Namespace, settings: Settings) -> int:
 
 @command("feeds", "import")
 def feeds_import(args: argparse.Namespace, settings: Settings) -> int:
-    """Add the feeds of a YAML feed list, or update their settings (poll state is kept)."""
+    """Add the feeds of a YAML or OPML feed list, or update their settings (poll state is kept).
+    The whole file is validated first: an invalid file changes nothing."""
     from wirewatch.feeds import load_feed_list
+    from wirewatch.opml import read_opml
 
-    specs = load_feed_list(Path(args.file))
+    path = Path(args.file)
+    specs = read_opml(path) if _is_opml(path) else load_feed_list(path)
     with connect(settings.database_url) as conn:
         added, updated = warehouse.upsert_feeds(conn, specs)
     print(f"{len(specs)} feeds in {args.file}: {added} added, {updated} updated")
+    return 0
+
+
+def _is_opml(path: Path) -> bool:
+    if path.suffix.lower() in (".opml", ".xml"):
+        return True
+    with path.open("rb") as handle:
+        return handle.read(512).lstrip().startswith(b"<")
+
+
+@command("feeds", "export")
+def feeds_export(args: argparse.Namespace, settings: Settings) -> int:
+    """Write every feed and its settings as a YAML or OPML feed list (to stdout, or FILE)."""
+    from wirewatch.feeds import dump_feed_list
+    from wirewatch.opml import write_opml
+
+    with connect(settings.database_url) as conn:
+        feeds = warehouse.export_feeds(conn)
+    text = write_opml(feeds) if args.format == "opml" else dump_feed_list(feeds)
+    if args.file:
+        Path(args.file).write_text(text, encoding="utf-8")
+        print(f"{len(feeds)} feeds written to {args.file}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+@command("feeds", "enable")
+def feeds_enable(args: argparse.Namespace, settings: Settings) -> int:
+    """Enable a feed by id (clears an automatic disable and its failure streaks; polled at the next run)."""
+    return _set_enabled(args.id, True, settings)
+
+
+@command("feeds", "disable")
+def feeds_disable(args: argparse.Namespace, settings: Settings) -> int:
+    """Disable a feed by id: it is no longer polled; its articles stay."""
+    return _set_enabled(args.id, False, settings)
+
+
+def _set_enabled(feed_id: int, enabled: bool, settings: Settings) -> int:
+    with connect(settings.database_url) as conn:
+        row = warehouse.set_feed_enabled(conn, feed_id, enabled)
+    if row is None:
+        print(f"error: no feed with id {feed_id} (see `wirewatch feeds list`)", file=sys.stderr)
+        return 1
+    print(f"feed {row['id']} ({row['name']}, {row['url']}) {'enabled' if enabled else 'disabled'}")
+    return 0
+
+
+@command("feeds", "discover")
+def feeds_discover(args: argparse.Namespace, settings: Settings) -> int:
+    """Find the feeds of a site from its page URL (declared <link rel=alternate> feeds, else common paths)."""
+    from wirewatch.discovery import discover
+    from wirewatch.fetch import make_session
+
+    try:
+        found = discover(args.url, make_session(settings), settings)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for feed in found:
+        print(f"{feed.url}\t{feed.format}, {feed.entries} entries, {feed.how}: {feed.title or ''}")
+    if not found:
+        print(f"no feeds found at {args.url}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -182,7 +250,12 @@ def _demo_port() -> int:
 
 
 ARGUMENTS: dict[tuple[str, ...], Callable[[argparse.ArgumentParser], None]] = {
-    ("feeds", "import"): lambda p: p.add_argument("file", help="YAML feed list (see config/feeds.yaml)"),
+    ("feeds", "import"): lambda p: p.add_argument("file", help="YAML (see config/feeds.yaml) or OPML feed list"),
+    ("feeds", "export"): lambda p: (p.add_argument("file", nargs="?", help="output file (default: stdout)"),
+                                    p.add_argument("--format", choices=("yaml", "opml"), default="yaml")),
+    ("feeds", "enable"): lambda p: p.add_argument("id", type=int, help="feed id (see `wirewatch feeds list`)"),
+    ("feeds", "disable"): lambda p: p.add_argument("id", type=int, help="feed id (see `wirewatch feeds list`)"),
+    ("feeds", "discover"): lambda p: p.add_argument("url", help="a site's home page or any page of it"),
     ("topics", "try"): lambda p: (p.add_argument("file", help="text file to tag"),
                                   p.add_argument("--title", default=None, help="headline to tag with it")),
     ("summary",): lambda p: p.add_argument("run_id", nargs="?", help="Airflow run id (default: latest)"),

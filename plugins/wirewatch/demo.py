@@ -182,6 +182,8 @@ def run_demo(settings: Settings, *, port: int = DEFAULT_DEMO_PORT, verbose: bool
         warnings.filterwarnings("ignore", message=".*starlette.testclient.*")
     # The DAG's tasks read their settings from the environment: let them fetch from the corpus.
     os.environ.setdefault("WIREWATCH_ALLOWED_NETWORKS", LOOPBACK_NETWORKS)
+    # Every demo outlet lives on the one loopback host: no need to space requests out.
+    os.environ.setdefault("WIREWATCH_HOST_DELAY_SECONDS", "0")
     ensure_airflow_db()
     applied = prepare_warehouse(settings)
     print(f"warehouse ready ({len(applied)} migrations applied)" if applied else "warehouse up to date")

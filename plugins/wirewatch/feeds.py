@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 import feedparser
+import yaml
 
 from wirewatch.config import ConfigError, check_keys, load_entries, string_list
 from wirewatch.urls import InvalidURL, canonical_url
@@ -69,7 +70,7 @@ def load_feed_list(path: Path, *, substitutions: dict[str, str] | None = None) -
     specs: list[FeedSpec] = []
     seen: dict[str, str] = {}
     for item, where in located:
-        spec = _feed_spec(item, where)
+        spec = feed_spec(item, where)
         if spec.url in seen:
             raise ConfigError(f"{where}: duplicate url {spec.url} (first at {seen[spec.url]})")
         seen[spec.url] = where
@@ -77,7 +78,8 @@ def load_feed_list(path: Path, *, substitutions: dict[str, str] | None = None) -
     return specs
 
 
-def _feed_spec(item: object, where: str) -> FeedSpec:
+def feed_spec(item: object, where: str) -> FeedSpec:
+    """Validate one feed-list entry (a mapping); `where` names it in errors."""
     check_keys(item, where, required={"url", "name"},
                optional={"outlet", "language", "tags", "enabled", "min_interval_minutes", "max_interval_minutes"})
     for key in ("url", "name"):
@@ -104,6 +106,25 @@ def _feed_spec(item: object, where: str) -> FeedSpec:
     return FeedSpec(url=item["url"].strip(), name=item["name"].strip(), outlet=item.get("outlet"),
                     language=item.get("language"), tags=tuple(string_list(item, "tags", where)),
                     enabled=enabled, **bounds)
+
+
+def dump_feed_list(feeds: list[dict]) -> str:
+    """A YAML feed list (the format `load_feed_list` reads) for warehouse feed rows."""
+    items = []
+    for feed in feeds:
+        item = {"url": feed["url"], "name": feed["name"]}
+        for key in ("outlet", "language"):
+            if feed.get(key):
+                item[key] = feed[key]
+        if feed.get("tags"):
+            item["tags"] = list(feed["tags"])
+        if not feed.get("enabled", True):
+            item["enabled"] = False
+        for key in ("min_interval_minutes", "max_interval_minutes"):
+            if feed.get(key):
+                item[key] = int(feed[key])
+        items.append(item)
+    return yaml.safe_dump({"feeds": items}, sort_keys=False, allow_unicode=True, width=120)
 
 
 FORMAT_NAMES = {

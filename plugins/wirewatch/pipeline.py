@@ -18,6 +18,7 @@ from wirewatch.db import connect
 from wirewatch.dedup import StoryIndex
 from wirewatch.extract import ExtractedArticle, extract_article
 from wirewatch.fetch import Download, download, make_session
+from wirewatch.politeness import HostPolicy
 from wirewatch.settings import Settings
 from wirewatch.topics import load_taxonomy
 
@@ -115,14 +116,22 @@ def plan_fetch(settings: Settings | None = None) -> list[dict[str, int]]:
 
 
 def fetch_articles(shard: int, shards: int, *, run_id: str, settings: Settings | None = None) -> Counts:
-    """Fetch and extract the queued articles of one shard."""
+    """Fetch and extract the queued articles of one shard (its hosts), one request at a time,
+    obeying robots.txt and the per-host delay."""
     settings = _settings(settings)
     counts: Counter = Counter()
     reasons: Counter = Counter()
     session = make_session(settings)
+    hosts = HostPolicy(session, settings)
     with connect(settings.database_url) as conn:
         while (article := warehouse.claim_queued_article(conn, shard, shards)) is not None:
-            got = download(session, article["url"], settings=settings, max_bytes=settings.max_page_bytes)
+            verdict = hosts.check(article["url"])
+            if verdict.allowed:
+                hosts.wait_turn(article["url"])
+                got = download(session, article["url"], settings=settings, max_bytes=settings.max_page_bytes)
+            else:
+                got = Download(url=article["url"], final_url=article["url"], error=verdict.reason, kind="robots",
+                               transient=verdict.transient)
             outcome, reason = _record_article(conn, article, got, settings)
             conn.commit()
             counts[outcome] += 1

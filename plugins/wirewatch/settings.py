@@ -74,6 +74,9 @@ class Settings:
     # Concurrent downloads inside one poll task.
     poll_workers: int = 16
     fetch_event_retention_days: int = 30
+    # Article fetches: at least this long between two requests to one host, and robots.txt obeyed.
+    host_delay_seconds: float = 1.0
+    obey_robots_txt: bool = True
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -115,4 +118,6 @@ class Settings:
             verify_conditional_hours=_env_int("WIREWATCH_VERIFY_CONDITIONAL_HOURS", 24),
             poll_workers=_env_int("WIREWATCH_POLL_WORKERS", 16),
             fetch_event_retention_days=_env_int("WIREWATCH_FETCH_EVENT_RETENTION_DAYS", 30),
+            host_delay_seconds=_env_float("WIREWATCH_HOST_DELAY_SECONDS", 1.0),
+            obey_robots_txt=_env("WIREWATCH_OBEY_ROBOTS_TXT", "true").lower() not in ("0", "false", "no"),
         )

@@ -55,6 +55,16 @@ def upsert_feeds(conn: Connection, specs: Iterable[FeedSpec]) -> tuple[int, int]
     return added, updated
 
 
+def export_feeds(conn: Connection) -> list[Row]:
+    """Feeds with the settings a feed list holds (for YAML/OPML export)."""
+    with dict_cursor(conn) as cur:
+        cur.execute("""SELECT url, name, outlet, language, tags, enabled,
+                              extract(epoch FROM min_interval)::int / 60 AS min_interval_minutes,
+                              extract(epoch FROM max_interval)::int / 60 AS max_interval_minutes
+                       FROM feeds ORDER BY id""")
+        return cur.fetchall()
+
+
 def list_feeds(conn: Connection) -> list[Row]:
     with dict_cursor(conn) as cur:
         cur.execute("SELECT * FROM report_feed_health ORDER BY feed_id")
@@ -229,7 +239,9 @@ def claim_queued_article(conn: Connection, shard: int, shards: int) -> Row | Non
     with dict_cursor(conn) as cur:
         cur.execute(
             """SELECT id, url, canonical_url, attempts FROM articles
-               WHERE status = 'queued' AND next_attempt_at <= now() AND id %% %s = %s
+               WHERE status = 'queued' AND next_attempt_at <= now()
+                 -- shard by host: one task owns a host, so politeness holds across tasks
+                 AND abs(hashtext(split_part(canonical_url, '/', 3))) %% %s = %s
                ORDER BY id
                LIMIT 1 FOR UPDATE SKIP LOCKED""",
             (shards, shard),
