@@ -130,3 +130,9 @@ def test_discovery_prefers_declared_feeds_then_common_paths(settings):
 def test_declared_feeds_resolve_relative_links():
     page = b"<html><head><link rel='alternate feed' type='application/atom+xml; charset=utf-8' href='atom'></head></html>"
     assert declared_feeds(page, "https://site.example/blog/") == ["https://site.example/blog/atom"]
+
+
+def test_commands_on_an_unmigrated_warehouse_say_what_to_do(empty_db_url, monkeypatch, capsys):
+    monkeypatch.setenv("WIREWATCH_DATABASE_URL", empty_db_url)
+    assert cli.main(["feeds", "list"]) == 2
+    assert "Run `wirewatch db migrate`" in capsys.readouterr().err

@@ -306,3 +306,12 @@ def test_sy_update_period_is_read_from_the_feed():
             b"<sy:updateFrequency>2</sy:updateFrequency><item><title>a</title><link>http://x/a</link></item>"
             b"</channel></rss>")
     assert parse_feed(body, url="http://x/").min_interval_minutes == 30
+
+
+def test_a_feed_with_ten_thousand_entries_is_queued_whole(settings, server, db):
+    server.routes["/big"] = send(200, feed_of(server, "big", 10_000), "application/rss+xml")
+    add_feeds(settings, {"big": server.url("/big")})
+    counts = poll(settings)
+    assert (counts["entries_seen"], counts["articles_new"]) == (10_000, 10_000)
+    assert scalar(db, "SELECT count(*) FROM feed_entries") == 10_000
+    assert events(db, "big") == [("new_entries", 200, 10_000, False)]

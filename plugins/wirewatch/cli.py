@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import psycopg2
+import psycopg2.errors
 
 from wirewatch import migrations, warehouse
 from wirewatch.config import ConfigError
@@ -133,6 +134,8 @@ def feeds_list(args: argparse.Namespace, settings: Settings) -> int:
         rows = warehouse.list_feeds(conn)
     for row in rows:
         print(f"{row['feed_id']:>5}  {row['status']:<13} {row['feed'][:40]:<40} {row['url']}")
+        if row["disabled_reason"]:
+            print(f"{'':>20}disabled: {row['disabled_reason']}")
         if row["last_error"]:
             print(f"{'':>20}last error: {row['last_error']}")
     print(f"{len(rows)} feeds")
@@ -275,6 +278,10 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args, settings)
     except (ConfigError, migrations.MigrationError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except (psycopg2.errors.UndefinedTable, psycopg2.errors.UndefinedColumn) as exc:
+        print(f"error: the warehouse schema is older than this code ({str(exc).splitlines()[0]}).\n"
+              "Run `wirewatch db migrate` (or `make migrate`).", file=sys.stderr)
         return 2
     except psycopg2.OperationalError as exc:
         print(f"error: cannot use the warehouse at {settings.database_url}: {str(exc).strip()}\n"

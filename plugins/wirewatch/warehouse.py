@@ -67,7 +67,8 @@ def export_feeds(conn: Connection) -> list[Row]:
 
 def list_feeds(conn: Connection) -> list[Row]:
     with dict_cursor(conn) as cur:
-        cur.execute("SELECT * FROM report_feed_health ORDER BY feed_id")
+        cur.execute("""SELECT h.*, p.disabled_reason, p.poll_interval FROM report_feed_health h
+                       JOIN report_feed_polling p USING (feed_id) ORDER BY feed_id""")
         return cur.fetchall()
 
 
