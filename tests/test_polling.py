@@ -315,3 +315,18 @@ def test_a_feed_with_ten_thousand_entries_is_queued_whole(settings, server, db):
     assert (counts["entries_seen"], counts["articles_new"]) == (10_000, 10_000)
     assert scalar(db, "SELECT count(*) FROM feed_entries") == 10_000
     assert events(db, "big") == [("new_entries", 200, 10_000, False)]
+
+
+def test_an_etag_that_never_changes_is_distrusted_once_proven(settings, server, db):
+    state = {"items": 3}
+    server.routes["/stuck-etag"] = lambda req: send(200, feed_of(server, "stuck", state["items"]),
+                                                    "application/rss+xml", {"ETag": '"forever"'})(req)
+    add_feeds(settings, {"stuck": server.url("/stuck-etag")})
+    poll(settings)
+    state["items"] = 4
+    query(db, "UPDATE feeds SET next_poll_at = now(), conditional_verified_at = now() - interval '2 days' "
+              "RETURNING id")
+    poll(settings)
+    row = feed_row(db, "stuck")
+    assert not row["conditional_get"]
+    assert row["conditional_get_note"] == 'repeated ETag "forever" for a changed feed with 1 new entry'

@@ -237,8 +237,12 @@ def _caught_lying(feed: dict, result: PollResult, new_entries: int) -> str | Non
     if not new_entries:
         return None  # a changed timestamp in an otherwise identical feed is no lie worth acting on
     if result.checked_304:
-        return f"answered 304 Not Modified although the feed had {new_entries} new entries"
+        return f"answered 304 Not Modified although the feed had {_entries(new_entries)}"
     etag = result.download.headers.get("etag")
     if etag and etag == feed.get("etag") and result.body_hash != feed.get("body_hash"):
-        return f"repeated ETag {etag} for a changed feed with {new_entries} new entries"
+        return f"repeated ETag {etag} for a changed feed with {_entries(new_entries)}"
     return None
+
+
+def _entries(count: int) -> str:
+    return f"{count} new entr{'y' if count == 1 else 'ies'}"
