@@ -15,7 +15,7 @@ import psycopg2.errors
 from wirewatch import migrations, warehouse
 from wirewatch.config import ConfigError
 from wirewatch.db import connect, ensure_database
-from wirewatch.settings import Settings
+from wirewatch.settings import Settings, SettingsError
 
 COMMANDS: dict[tuple[str, ...], Callable[[argparse.Namespace, Settings], int]] = {}
 
@@ -273,7 +273,11 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if not args.verbose:
         logging.getLogger("airflow").setLevel(logging.WARNING)
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     try:
         return args.func(args, settings)
     except (ConfigError, migrations.MigrationError) as exc:

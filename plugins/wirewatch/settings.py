@@ -12,6 +12,10 @@ DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/wirewatch"
 DEFAULT_USER_AGENT = "wirewatch/0.1 (news monitoring; +https://github.com/wirewatch/wirewatch)"
 
 
+class SettingsError(ValueError):
+    """A WIREWATCH_* variable has a value that cannot be used; the message names it."""
+
+
 def _env(name: str, default: str) -> str:
     return os.environ.get(name, default)
 
@@ -23,7 +27,7 @@ def _env_int(name: str, default: int) -> int:
     try:
         return int(raw)
     except ValueError:
-        raise ValueError(f"{name} must be an integer, got {raw!r}") from None
+        raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
 
 
 def _env_float(name: str, default: float) -> float:
@@ -33,7 +37,7 @@ def _env_float(name: str, default: float) -> float:
     try:
         return float(raw)
     except ValueError:
-        raise ValueError(f"{name} must be a number, got {raw!r}") from None
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -93,31 +97,32 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> Settings:
+        default = cls()  # the defaults are the field defaults above: one place
         return cls(
             database_url=_env("WIREWATCH_DATABASE_URL", DEFAULT_DATABASE_URL),
             config_dir=Path(_env("WIREWATCH_CONFIG_DIR", str(REPO_ROOT / "config"))),
             user_agent=_env("WIREWATCH_USER_AGENT", DEFAULT_USER_AGENT),
-            connect_timeout=_env_float("WIREWATCH_CONNECT_TIMEOUT", 5.0),
-            read_timeout=_env_float("WIREWATCH_READ_TIMEOUT", 20.0),
-            total_timeout=_env_float("WIREWATCH_TOTAL_TIMEOUT", 60.0),
-            max_feed_bytes=_env_int("WIREWATCH_MAX_FEED_BYTES", 10 * 1024 * 1024),
-            max_page_bytes=_env_int("WIREWATCH_MAX_PAGE_BYTES", 10 * 1024 * 1024),
-            poll_interval_minutes=_env_int("WIREWATCH_POLL_INTERVAL_MINUTES", 15),
-            max_backoff_minutes=_env_int("WIREWATCH_MAX_BACKOFF_MINUTES", 24 * 60),
-            fetch_max_attempts=_env_int("WIREWATCH_FETCH_MAX_ATTEMPTS", 3),
-            fetch_retry_minutes=_env_int("WIREWATCH_FETCH_RETRY_MINUTES", 10),
-            shard_size=_env_int("WIREWATCH_SHARD_SIZE", 200),
-            max_shards=_env_int("WIREWATCH_MAX_SHARDS", 8),
-            min_article_words=_env_int("WIREWATCH_MIN_ARTICLE_WORDS", 60),
-            dedup_window_days=_env_int("WIREWATCH_DEDUP_WINDOW_DAYS", 14),
-            near_duplicate_containment=_env_float("WIREWATCH_NEAR_DUPLICATE_CONTAINMENT", 0.5),
+            connect_timeout=_env_float("WIREWATCH_CONNECT_TIMEOUT", default.connect_timeout),
+            read_timeout=_env_float("WIREWATCH_READ_TIMEOUT", default.read_timeout),
+            total_timeout=_env_float("WIREWATCH_TOTAL_TIMEOUT", default.total_timeout),
+            max_feed_bytes=_env_int("WIREWATCH_MAX_FEED_BYTES", default.max_feed_bytes),
+            max_page_bytes=_env_int("WIREWATCH_MAX_PAGE_BYTES", default.max_page_bytes),
+            poll_interval_minutes=_env_int("WIREWATCH_POLL_INTERVAL_MINUTES", default.poll_interval_minutes),
+            max_backoff_minutes=_env_int("WIREWATCH_MAX_BACKOFF_MINUTES", default.max_backoff_minutes),
+            fetch_max_attempts=_env_int("WIREWATCH_FETCH_MAX_ATTEMPTS", default.fetch_max_attempts),
+            fetch_retry_minutes=_env_int("WIREWATCH_FETCH_RETRY_MINUTES", default.fetch_retry_minutes),
+            shard_size=_env_int("WIREWATCH_SHARD_SIZE", default.shard_size),
+            max_shards=_env_int("WIREWATCH_MAX_SHARDS", default.max_shards),
+            min_article_words=_env_int("WIREWATCH_MIN_ARTICLE_WORDS", default.min_article_words),
+            dedup_window_days=_env_int("WIREWATCH_DEDUP_WINDOW_DAYS", default.dedup_window_days),
+            near_duplicate_containment=_env_float("WIREWATCH_NEAR_DUPLICATE_CONTAINMENT", default.near_duplicate_containment),
             allowed_networks=tuple(n.strip() for n in _env("WIREWATCH_ALLOWED_NETWORKS", "").split(",") if n.strip()),
-            min_poll_minutes=_env_int("WIREWATCH_MIN_POLL_MINUTES", 5),
-            max_poll_minutes=_env_int("WIREWATCH_MAX_POLL_MINUTES", 6 * 60),
-            disable_after_hard_failures=_env_int("WIREWATCH_DISABLE_AFTER_HARD_FAILURES", 20),
-            verify_conditional_hours=_env_int("WIREWATCH_VERIFY_CONDITIONAL_HOURS", 24),
-            poll_workers=_env_int("WIREWATCH_POLL_WORKERS", 16),
-            fetch_event_retention_days=_env_int("WIREWATCH_FETCH_EVENT_RETENTION_DAYS", 30),
-            host_delay_seconds=_env_float("WIREWATCH_HOST_DELAY_SECONDS", 1.0),
+            min_poll_minutes=_env_int("WIREWATCH_MIN_POLL_MINUTES", default.min_poll_minutes),
+            max_poll_minutes=_env_int("WIREWATCH_MAX_POLL_MINUTES", default.max_poll_minutes),
+            disable_after_hard_failures=_env_int("WIREWATCH_DISABLE_AFTER_HARD_FAILURES", default.disable_after_hard_failures),
+            verify_conditional_hours=_env_int("WIREWATCH_VERIFY_CONDITIONAL_HOURS", default.verify_conditional_hours),
+            poll_workers=_env_int("WIREWATCH_POLL_WORKERS", default.poll_workers),
+            fetch_event_retention_days=_env_int("WIREWATCH_FETCH_EVENT_RETENTION_DAYS", default.fetch_event_retention_days),
+            host_delay_seconds=_env_float("WIREWATCH_HOST_DELAY_SECONDS", default.host_delay_seconds),
             obey_robots_txt=_env("WIREWATCH_OBEY_ROBOTS_TXT", "true").lower() not in ("0", "false", "no"),
         )
