@@ -132,3 +132,82 @@ def test_prose_mentioning_subscriptions_is_kept():
 def test_sniffing_trusts_specific_declared_types():
     assert sniff_type(b"<html>", "application/json") == "application/json"
     assert sniff_type(b"<!DOCTYPE html><html>", "") == "text/html"
+
+
+STORY = [
+    "KYIV (Reuters) — Ukraine said on Tuesday that Russian forces had moved two brigades towards the northern "
+    "border overnight, and that air defences shot down most of the drones launched at the capital.",
+    "The general staff said the movements were being watched closely and that reinforcements were ready. "
+    "Officials in several regions reported damage to power lines and one substation after the attack.",
+    "Western officials said they expected further strikes on energy infrastructure as winter approached, "
+    "and that additional air-defence systems promised last month would arrive within weeks.",
+] * 3
+
+
+def test_wire_dateline_names_the_agency():
+    result = extract_article(page(STORY), url="http://127.0.0.1/w.html", content_type="text/html")
+    assert isinstance(result, ExtractedArticle)
+    assert result.wire_source == "Reuters"
+
+
+@pytest.mark.parametrize("note, source", [
+    ("This story has been auto-generated from a syndicated feed.", "syndicated feed"),
+    ("Copyright The Associated Press. This story was distributed by AP News Wire.", "AP"),
+])
+def test_syndication_notes_name_the_source(note, source):
+    body = [line.replace("KYIV (Reuters) — ", "") for line in STORY] + [note]
+    result = extract_article(page(body), url="http://127.0.0.1/s.html", content_type="text/html")
+    assert isinstance(result, ExtractedArticle)
+    assert result.wire_source == source and note not in result.text
+
+
+def test_own_reporting_has_no_wire_source_and_no_flags():
+    body = [line.replace("KYIV (Reuters) — ", "") for line in STORY] * 2
+    result = extract_article(page(body), url="http://127.0.0.1/o.html", content_type="text/html")
+    assert isinstance(result, ExtractedArticle)
+    assert result.wire_source is None
+    assert result.quality_flags == ()
+
+
+def test_mojibake_is_repaired_before_the_warehouse():
+    import ftfy.bad_codecs  # noqa: F401  (registers sloppy-windows-1252: how Windows shows such bytes)
+
+    quote = " The minister’s aide said “no comment”."
+    broken = [(line + quote).encode("utf-8").decode("sloppy-windows-1252") for line in STORY]
+    assert "â€™" in broken[0]
+    result = extract_article(page(broken), url="http://127.0.0.1/m.html", content_type="text/html")
+    assert isinstance(result, ExtractedArticle)
+    assert "minister’s aide said “no comment”" in result.text and "â€" not in result.text
+    assert result.extraction["mojibake_repaired"] is True
+    assert "mojibake" not in result.quality_flags
+
+
+def test_cut_at_a_paywall_is_flagged_as_a_teaser():
+    body = STORY[:3] + ["Subscribe now to continue reading", "£4.99 a month"]
+    result = extract_article(page(body), url="http://127.0.0.1/p.html", content_type="text/html", min_words=20)
+    assert isinstance(result, ExtractedArticle)
+    assert "paywall_teaser" in result.quality_flags and "short" in result.quality_flags
+    assert "Subscribe" not in result.text
+
+
+def test_text_barely_longer_than_the_feed_summary_is_a_teaser():
+    summary = " ".join(STORY[:2])
+    result = extract_article(page(STORY[:3]), url="http://127.0.0.1/t.html", content_type="text/html",
+                             min_words=20, summary=summary)
+    assert isinstance(result, ExtractedArticle) and "paywall_teaser" in result.quality_flags
+    full = extract_article(page(STORY * 2), url="http://127.0.0.1/t.html", content_type="text/html",
+                           summary=summary)
+    assert "paywall_teaser" not in full.quality_flags
+
+
+def test_consent_text_instead_of_a_story_is_flagged():
+    consent = [
+        "We and our 742 partners use cookies and similar technologies to store and access information on your "
+        "device, to show you personalised ads and content, and to measure how our site is used.",
+        "You can accept all cookies, reject them, or manage preferences at any time in the privacy settings.",
+        "Some partners process your data on the basis of legitimate interest, which you can object to here.",
+        "By continuing you agree to our privacy policy and to the use of cookies described in it.",
+    ]
+    result = extract_article(page(consent * 2), url="http://127.0.0.1/c.html", content_type="text/html",
+                             min_words=20)
+    assert isinstance(result, ExtractedArticle) and "consent_text" in result.quality_flags

@@ -13,10 +13,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+import ftfy
 import py3langid
 import trafilatura
 from lxml import html as lxml_html
 
+from wirewatch.encoding import decode_page
 from wirewatch.text import text_fingerprint, word_count
 
 LOGGER = logging.getLogger(__name__)
@@ -90,6 +92,8 @@ class CleanText:
     text: str
     wire_note: str | None = None
     removed_lines: list[str] = field(default_factory=list)
+    # True when the text was cut at a paywall prompt (what is left may be only a teaser).
+    paywall_cut: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -105,6 +109,10 @@ class ExtractedArticle:
     word_count: int
     wire_note: str | None
     extraction: dict
+    # The news agency the text comes from ("Reuters", "AP"…, or "syndicated feed"), if it says so.
+    wire_source: str | None = None
+    # Problems a reader should know about: paywall_teaser, mojibake, consent_text, short.
+    quality_flags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -124,7 +132,7 @@ def clean_text(text: str) -> CleanText:
         stripped = line.strip()
         if PAYWALL_MARKERS.search(stripped) or PAYWALL_INLINE.search(stripped):
             removed.extend(lines[position:])
-            break
+            return CleanText(text="\n".join(kept), wire_note=wire_note, removed_lines=removed, paywall_cut=True)
         if PRICE_LINE.match(stripped) or LINK_LABEL.match(stripped) \
                 or (RIGHTS_LINE.search(stripped) and len(stripped) < 200):
             removed.append(line)
@@ -150,8 +158,8 @@ def sniff_type(body: bytes, declared: str) -> str:
     return declared or "unknown"
 
 
-def extract_article(body: bytes, *, url: str, content_type: str = "", min_words: int = 60
-                    ) -> ExtractedArticle | Rejection:
+def extract_article(body: bytes, *, url: str, content_type: str = "", min_words: int = 60,
+                    summary: str | None = None) -> ExtractedArticle | Rejection:
     """Turn a downloaded page into an article, or say why it is not one."""
     media_type = sniff_type(body, content_type.split(";")[0].strip().lower())
     if media_type not in HTML_TYPES:
@@ -163,7 +171,10 @@ def extract_article(body: bytes, *, url: str, content_type: str = "", min_words:
     if page_type and not page_type.startswith(ARTICLE_OG_TYPES):
         # Sites label section fronts "website" and video pages "video.*": their text is teasers.
         return Rejection(reason=f"not an article: the page says it is a {page_type!r} (og:type)")
-    document = trafilatura.bare_extraction(body, url=url, **EXTRACTOR_OPTIONS)
+    decoded = decode_page(body, content_type)
+    # Repaired on the page, not the text: the parser drops the C1 controls that double encoding leaves.
+    page_text, repaired = repair_mojibake(decoded.text)
+    document = trafilatura.bare_extraction(page_text, url=url, **EXTRACTOR_OPTIONS)
     if document is None or not (document.text or "").strip():
         return Rejection(reason="not an article: no article text found")
     cleaned = clean_text(document.text)
@@ -181,8 +192,66 @@ def extract_article(body: bytes, *, url: str, content_type: str = "", min_words:
         text_hash=text_fingerprint(cleaned.text),
         word_count=words,
         wire_note=cleaned.wire_note,
-        extraction={**EXTRACTOR, "removed_lines": len(cleaned.removed_lines)},
+        wire_source=wire_source(cleaned),
+        quality_flags=quality_flags(cleaned, words, summary=summary),
+        extraction={**EXTRACTOR, "removed_lines": len(cleaned.removed_lines), "encoding": decoded.encoding,
+                    **({"encoding_note": decoded.note} if decoded.note else {}),
+                    **({"mojibake_repaired": True} if repaired else {})},
     )
+
+
+# Typical UTF-8-read-as-cp1252 sequences: "Ã©", "â€™", "Ã¼"…
+MOJIBAKE = re.compile(r"[ÃÂ][\u0080-\u00bf\u2018-\u201e\u2020-\u2122]|â€[™œ\u009d“”˜¦\x80-\xbf]")
+
+
+def repair_mojibake(text: str) -> tuple[str, bool]:
+    """Undo double-encoding (ftfy) when the text shows its signs; -> (text, repaired?)."""
+    if not MOJIBAKE.search(text):
+        return text, False
+    fixed = ftfy.fix_text(text, uncurl_quotes=False, normalization="NFC")
+    return fixed, fixed != text
+
+
+WIRE_AGENCIES = {
+    "reuters": "Reuters", "ap": "AP", "associated press": "AP", "afp": "AFP", "agence france-presse": "AFP",
+    "dpa": "dpa", "efe": "EFE", "ansa": "ANSA", "pti": "PTI", "ani": "ANI", "ians": "IANS", "xinhua": "Xinhua",
+    "bloomberg": "Bloomberg", "upi": "UPI", "tass": "TASS", "kyodo": "Kyodo", "yonhap": "Yonhap",
+}
+WIRE_DATELINE = re.compile(r"\((" + "|".join(re.escape(a) for a in WIRE_AGENCIES) + r")\)", re.IGNORECASE)
+WIRE_CREDIT = re.compile(r"(?:©|copyright|\bby|\bfrom|\bsource:)\s*(?:the\s+)?(" + "|".join(
+    re.escape(a) for a in WIRE_AGENCIES) + r")\b", re.IGNORECASE)
+
+
+def wire_source(cleaned: CleanText) -> str | None:
+    """The agency a story credits: "(Reuters) —" in the lead, else a syndication note or a credit line
+    ("© The Associated Press") that the cleaner took out of the text."""
+    credits = "\n".join(filter(None, [cleaned.wire_note, *cleaned.removed_lines[-5:]]))
+    for pattern, where in ((WIRE_DATELINE, cleaned.text[:400]), (WIRE_CREDIT, credits), (WIRE_DATELINE, credits)):
+        match = pattern.search(where)
+        if match:
+            return WIRE_AGENCIES[match.group(1).lower()]
+    return "syndicated feed" if cleaned.wire_note else None
+
+
+CONSENT = re.compile(r"\b(cookies?|consent|partners|personali[sz]ed ads|privacy (?:policy|settings)|"
+                     r"legitimate interest|manage (?:options|preferences))\b", re.IGNORECASE)
+SHORT_WORDS = 150
+
+
+def quality_flags(cleaned: CleanText, words: int, *, summary: str | None = None) -> tuple[str, ...]:
+    """Flags for texts a report may want to exclude; the article is stored either way."""
+    flags = []
+    summary_words = word_count(summary or "")
+    if cleaned.paywall_cut or (summary_words >= 15 and words <= summary_words * 1.5):
+        flags.append("paywall_teaser")
+    if MOJIBAKE.search(cleaned.text):
+        flags.append("mojibake")
+    lines = [line for line in cleaned.text.splitlines() if line.strip()]
+    if lines and sum(1 for line in lines if CONSENT.search(line)) / len(lines) >= 0.3:
+        flags.append("consent_text")
+    if words < SHORT_WORDS:
+        flags.append("short")
+    return tuple(flags)
 
 
 HEAD_XPATHS = {

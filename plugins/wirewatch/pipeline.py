@@ -154,8 +154,8 @@ def _record_article(conn, article: dict, got: Download, settings: Settings) -> t
         warehouse.save_unusable(conn, article["id"], got, status="failed", reason=reason)
         return "failed", got.error
     try:
-        result = extract_article(got.body, url=got.final_url, content_type=got.content_type,
-                                 min_words=settings.min_article_words)
+        result = extract_article(got.body, url=got.final_url, content_type=got.headers.get("content-type", ""),
+                                 min_words=settings.min_article_words, summary=article.get("feed_summary"))
     except Exception as exc:  # a parser crash on one hostile page must not stop the batch
         LOGGER.exception("extraction crashed on %s", article["url"])
         reason = f"extraction error: {type(exc).__name__}: {exc}"[:500]

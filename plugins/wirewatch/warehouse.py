@@ -239,7 +239,7 @@ def count_queued_articles(conn: Connection) -> int:
 def claim_queued_article(conn: Connection, shard: int, shards: int) -> Row | None:
     with dict_cursor(conn) as cur:
         cur.execute(
-            """SELECT id, url, canonical_url, attempts FROM articles
+            """SELECT id, url, canonical_url, attempts, feed_summary FROM articles
                WHERE status = 'queued' AND next_attempt_at <= now()
                  -- shard by host: one task owns a host, so politeness holds across tasks
                  AND abs(hashtext(split_part(canonical_url, '/', 3))) %% %s = %s
@@ -261,12 +261,14 @@ def save_extracted(conn: Connection, article_id: int, download: Download, articl
                    http_status = %s, content_type = %s, final_url = %s,
                    title = %s, author = %s, published_at = %s, site_name = %s, language = %s,
                    page_canonical_url = %s, text = %s, text_hash = %s, word_count = %s, wire_note = %s,
+                   wire_source = %s, quality_flags = %s,
                    extraction = %s, fetched_at = now(), updated_at = now(),
                    deduped_at = NULL, tagged_at = NULL
                WHERE id = %s""",
             (*_http_fields(download), article.title, article.author, article.published_at, article.site_name,
              article.language, article.page_canonical_url, article.text, article.text_hash, article.word_count,
-             article.wire_note, json.dumps(article.extraction), article_id),
+             article.wire_note, article.wire_source, list(article.quality_flags), json.dumps(article.extraction),
+             article_id),
         )
 
 
