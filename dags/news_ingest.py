@@ -1,13 +1,14 @@
 """
 ### news_ingest
 
-Polls the due RSS/Atom feeds, fetches and extracts each new article, groups copies of one
+Polls the due RSS/Atom feeds, fetches each new article (the page is kept, compressed),
+extracts its text and metadata on all cores, groups copies of one
 story, tags topics and actors, and loads everything into the wirewatch warehouse
 (`WIREWATCH_DATABASE_URL`). PostgreSQL holds the queue and all state; tasks pass only
 shard numbers and counts. Every task can be retried or re-run without duplicating rows.
 
 ```
-plan_poll -> poll_feeds[shard…] -> plan_fetch -> fetch_articles[shard…] -> dedup -> tag -> report
+plan_poll -> poll_feeds[shard…] -> plan_fetch -> fetch_articles[shard…] -> extract -> dedup -> tag -> report
 ```
 Business logic lives in `plugins/wirewatch/pipeline.py`; this file only wires it.
 """
@@ -60,7 +61,11 @@ def news_ingest():
         return pipeline.fetch_articles(shard["shard"], shard["shards"], run_id=run_id)
 
     @task
-    def dedup(_fetched: list[dict], run_id: str | None = None) -> dict:
+    def extract(_fetched: list[dict], run_id: str | None = None) -> dict:
+        return pipeline.extract_articles(run_id=run_id)
+
+    @task
+    def dedup(_extracted: dict, run_id: str | None = None) -> dict:
         return pipeline.dedup_articles(run_id=run_id)
 
     @task
@@ -73,7 +78,7 @@ def news_ingest():
 
     polled = poll_feeds.expand(shard=plan_poll())
     fetched = fetch_articles.expand(shard=plan_fetch(polled))
-    report_run(tag(dedup(fetched)))
+    report_run(tag(dedup(extract(fetched))))
 
 
 news_ingest_dag = news_ingest()

@@ -32,10 +32,18 @@ def test_every_dag_is_configured_for_unattended_runs(dagbag):
 def test_news_ingest_shape(dagbag):
     dag = dagbag.dags["news_ingest"]
     assert dag.max_active_runs == 1
-    assert set(dag.task_ids) == {"plan_poll", "poll_feeds", "plan_fetch", "fetch_articles", "dedup", "tag",
-                                 "report_run"}
+    assert set(dag.task_ids) == {"plan_poll", "poll_feeds", "plan_fetch", "fetch_articles", "extract", "dedup",
+                                 "tag", "report_run"}
+    assert dag.get_task("extract").upstream_task_ids == {"fetch_articles"}
     assert dag.get_task("report_run").upstream_task_ids == {"tag"}
     assert dag.get_task("poll_feeds").pool == dag.get_task("fetch_articles").pool == "wirewatch_http"
+
+
+def test_reprocess_shape(dagbag):
+    dag = dagbag.dags["wirewatch_reprocess"]
+    assert dag.schedule is None or dag.timetable.summary == "None"  # run by hand only
+    assert [t.task_id for t in dag.topological_sort()] == ["mark", "extract", "dedup", "tag", "report_run"]
+    assert set(dag.params) == {"site", "since", "statuses"}
 
 
 def test_parsing_opens_no_warehouse_connection(monkeypatch):

@@ -130,8 +130,11 @@ def test_first_run_loads_the_corpus_exactly(corpus_feeds, run_dag, db):
 
     stats = {stage: counts for stage, _shard, counts in query(db, "SELECT stage, shard, counts FROM run_stats "
                                                                   "WHERE run_id = %s", (dag_run.run_id,))}
-    assert set(stats) == {"poll", "fetch", "dedup", "tag"}
+    assert set(stats) == {"poll", "fetch", "extract", "dedup", "tag"}
     assert stats["poll"]["entries_seen"] == sum(f["entries"] for f in EXPECTED["feeds"])
+    assert stats["extract"]["extracted"] == sum(a["kind"] == "article" for a in ARTICLES)
+    # Every page worth extracting is kept for reprocessing.
+    assert scalar(db, "SELECT count(*) FROM raw_pages") == stats["fetch"]["fetched"]
 
 
 def test_second_run_adds_nothing(corpus_feeds, run_dag, db):

@@ -90,7 +90,11 @@ def test_fetch_records_one_outcome_per_article(settings, server, db):
     load_feeds(settings, server, ["good.xml"])
     pipeline.poll_feeds(0, 1, run_id="r1", settings=settings)
     counts = pipeline.fetch_articles(0, 1, run_id="r1", settings=settings)
-    assert (counts["extracted"], counts["rejected"], counts["failed"], counts["retrying"]) == (1, 1, 1, 1)
+    assert (counts["fetched"], counts["rejected"], counts["failed"], counts["retrying"]) == (1, 1, 1, 1)
+    assert scalar(db, "SELECT status FROM articles WHERE url LIKE '%seed.html'") == "fetched"
+    # Only the page worth extracting is kept; the PDF is rejected at once.
+    assert scalar(db, "SELECT count(*) FROM raw_pages") == 1
+    assert pipeline.extract_articles(run_id="r1", settings=settings)["extracted"] == 1
     outcomes = dict(query(db, "SELECT substring(url from '[^/]+$'), status || ': ' || coalesce(failure_reason, '') "
                               "FROM articles"))
     assert outcomes == {
@@ -117,6 +121,7 @@ def test_dedup_and_tag_stages(settings, server, db):
     load_feeds(settings, server, ["good.xml"])
     pipeline.poll_feeds(0, 1, run_id="r1", settings=settings)
     pipeline.fetch_articles(0, 1, run_id="r1", settings=settings)
+    pipeline.extract_articles(run_id="r1", settings=settings)
     assert pipeline.dedup_articles(run_id="r1", settings=settings)["new_stories"] == 1
     tagged = pipeline.tag_articles(run_id="r1", settings=settings)
     assert tagged["articles_tagged"] == 1

@@ -74,7 +74,7 @@ def test_fetch_stage_obeys_robots_and_spaces_requests(settings, server, db):
     pipeline.poll_feeds(0, 1, run_id="r", settings=spaced)
     counts = pipeline.fetch_articles(0, 1, run_id="r", settings=spaced)
 
-    assert counts["extracted"] == 3 and counts["failed"] == 1
+    assert counts["fetched"] == 3 and counts["failed"] == 1
     assert "/members/1.html" not in server.hits, "a disallowed page is never requested"
     assert query(db, "SELECT status, failure_reason FROM articles WHERE url LIKE '%%/members/%%'") == [
         ("failed", f"robots.txt of {server.url('')} disallows this URL for wirewatch")]

@@ -178,6 +178,30 @@ def topics_try(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+@command("reprocess",)
+def reprocess(args: argparse.Namespace, settings: Settings) -> int:
+    """Re-extract stored pages with the current extractor, without refetching, then re-run dedup and
+    tagging on what changed. Pages are kept for WIREWATCH_RAW_PAGE_RETENTION_DAYS (default 30)."""
+    from datetime import datetime, timezone
+
+    from wirewatch import pipeline
+
+    since = datetime.fromisoformat(args.since).replace(tzinfo=timezone.utc) if args.since else None
+    statuses = tuple(args.status or ("extracted", "rejected", "failed"))
+    marked = pipeline.mark_for_reprocess(site=args.site, since=since, statuses=statuses, settings=settings)
+    print(f"{marked} stored pages marked for re-extraction")
+    if args.mark_only or not marked:
+        return 0
+    run_id = f"reprocess__{datetime.now(timezone.utc):%Y-%m-%dT%H:%M:%S}"
+    extracted = pipeline.extract_articles(run_id=run_id, settings=settings)
+    deduped = pipeline.dedup_articles(run_id=run_id, settings=settings)
+    tagged = pipeline.tag_articles(run_id=run_id, settings=settings)
+    print(f"re-extracted {extracted['extracted']} articles ({extracted['rejected']} now not articles, "
+          f"{extracted['failed']} extractor errors); {deduped['articles_deduped']} re-deduplicated, "
+          f"{tagged['articles_tagged']} re-tagged")
+    return 0
+
+
 @command("summary",)
 def summary(args: argparse.Namespace, settings: Settings) -> int:
     """Print what a pipeline run did (default: the latest run) and the warehouse totals."""
@@ -261,6 +285,13 @@ ARGUMENTS: dict[tuple[str, ...], Callable[[argparse.ArgumentParser], None]] = {
     ("feeds", "discover"): lambda p: p.add_argument("url", help="a site's home page or any page of it"),
     ("topics", "try"): lambda p: (p.add_argument("file", help="text file to tag"),
                                   p.add_argument("--title", default=None, help="headline to tag with it")),
+    ("reprocess",): lambda p: (
+        p.add_argument("--site", help="only this site (host name, with or without www.)"),
+        p.add_argument("--since", help="only pages fetched on or after this date (YYYY-MM-DD)"),
+        p.add_argument("--status", action="append", choices=("extracted", "rejected", "failed"),
+                       help="only articles in this status (repeatable; default: all three)"),
+        p.add_argument("--mark-only", action="store_true",
+                       help="only mark; the next news_ingest or wirewatch_reprocess run extracts them")),
     ("summary",): lambda p: p.add_argument("run_id", nargs="?", help="Airflow run id (default: latest)"),
     ("demo", "serve"): lambda p: p.add_argument("--port", type=int, default=_demo_port(),
                                                 help="corpus server port"),

@@ -16,8 +16,8 @@ from datetime import datetime, timezone
 import ftfy
 import py3langid
 import trafilatura
-from lxml import html as lxml_html
 
+from wirewatch.boilerplate import strip_known
 from wirewatch.encoding import decode_page
 from wirewatch.text import text_fingerprint, word_count
 
@@ -104,6 +104,7 @@ class ExtractedArticle:
     site_name: str | None
     language: str | None
     page_canonical_url: str | None
+    top_image: str | None = None
     text: str
     text_hash: str
     word_count: int
@@ -158,43 +159,63 @@ def sniff_type(body: bytes, declared: str) -> str:
     return declared or "unknown"
 
 
-def extract_article(body: bytes, *, url: str, content_type: str = "", min_words: int = 60,
-                    summary: str | None = None) -> ExtractedArticle | Rejection:
-    """Turn a downloaded page into an article, or say why it is not one."""
+def media_rejection(body: bytes, content_type: str) -> Rejection | None:
+    """Why a download cannot be an article page at all (PDF, image, empty…), or None if it may be."""
     media_type = sniff_type(body, content_type.split(";")[0].strip().lower())
     if media_type not in HTML_TYPES:
         return Rejection(reason=f"not an HTML page ({media_type})")
     if not body.strip():
         return Rejection(reason="empty page")
-    page = _parse_head(body)
+    return None
+
+
+def extract_article(body: bytes, *, url: str, content_type: str = "", min_words: int = 60,
+                    summary: str | None = None, boilerplate: frozenset[int] = frozenset()
+                    ) -> ExtractedArticle | Rejection:
+    """Turn a downloaded page into an article, or say why it is not one.
+
+    `summary` is the feed item's summary (a text barely longer is a paywall teaser);
+    `boilerplate` holds the keys of lines learned as this site's boilerplate (wirewatch.boilerplate)."""
+    rejection = media_rejection(body, content_type)
+    if rejection:
+        return rejection
+    decoded = decode_page(body, content_type)
+    # Repaired on the page, not the text: the parser drops the C1 controls that double encoding leaves.
+    page_text, repaired = repair_mojibake(decoded.text)
+    tree = trafilatura.load_html(page_text)  # parsed once: the head is read before trafilatura prunes it
+    if tree is None:
+        return Rejection(reason="not an article: the page could not be parsed as HTML")
+    page = _parse_head(tree)
     page_type = page.get("og_type", "").lower()
     if page_type and not page_type.startswith(ARTICLE_OG_TYPES):
         # Sites label section fronts "website" and video pages "video.*": their text is teasers.
         return Rejection(reason=f"not an article: the page says it is a {page_type!r} (og:type)")
-    decoded = decode_page(body, content_type)
-    # Repaired on the page, not the text: the parser drops the C1 controls that double encoding leaves.
-    page_text, repaired = repair_mojibake(decoded.text)
-    document = trafilatura.bare_extraction(page_text, url=url, **EXTRACTOR_OPTIONS)
+    document = trafilatura.bare_extraction(tree, url=url, **EXTRACTOR_OPTIONS)
     if document is None or not (document.text or "").strip():
         return Rejection(reason="not an article: no article text found")
     cleaned = clean_text(document.text)
-    words = word_count(cleaned.text)
+    text, site_lines = strip_known(cleaned.text, boilerplate)
+    words = word_count(text)
     if words < min_words:
         return Rejection(reason=f"not an article: only {words} words of text (minimum {min_words})")
+    cleaned = CleanText(text=text, wire_note=cleaned.wire_note, paywall_cut=cleaned.paywall_cut,
+                        removed_lines=cleaned.removed_lines + site_lines)
     return ExtractedArticle(
         title=document.title or page.get("og_title"),
         author=document.author,
         published_at=_published_at(page.get("published"), document.date),
         site_name=document.sitename,
-        language=_language(document.language or page.get("lang"), cleaned.text),
+        language=_language(document.language or page.get("lang"), text),
         page_canonical_url=page.get("canonical") or page.get("og_url"),
-        text=cleaned.text,
-        text_hash=text_fingerprint(cleaned.text),
+        top_image=page.get("og_image") or document.image,
+        text=text,
+        text_hash=text_fingerprint(text),
         word_count=words,
         wire_note=cleaned.wire_note,
         wire_source=wire_source(cleaned),
         quality_flags=quality_flags(cleaned, words, summary=summary),
-        extraction={**EXTRACTOR, "removed_lines": len(cleaned.removed_lines), "encoding": decoded.encoding,
+        extraction={**EXTRACTOR, "removed_lines": len(cleaned.removed_lines), "boilerplate_lines": len(site_lines),
+                    "encoding": decoded.encoding,
                     **({"encoding_note": decoded.note} if decoded.note else {}),
                     **({"mojibake_repaired": True} if repaired else {})},
     )
@@ -260,16 +281,13 @@ HEAD_XPATHS = {
     "og_url": "string(//meta[@property='og:url']/@content)",
     "og_title": "string(//meta[@property='og:title']/@content)",
     "og_type": "string(//meta[@property='og:type']/@content)",
+    "og_image": "string(//meta[@property='og:image']/@content)",
     "published": "string(//meta[@property='article:published_time']/@content)",
 }
 
 
-def _parse_head(body: bytes) -> dict[str, str]:
+def _parse_head(tree) -> dict[str, str]:
     """Metadata trafilatura does not return: declared language, canonical URL, precise time."""
-    try:
-        tree = lxml_html.fromstring(body)
-    except (ValueError, lxml_html.etree.ParserError):
-        return {}
     found = {}
     for key, xpath in HEAD_XPATHS.items():
         value = str(tree.xpath(xpath)).strip()

@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import logging
 import math
+import multiprocessing
+import os
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from wirewatch import polling, warehouse
+from wirewatch import polling, rawpages, warehouse
 from wirewatch.actors import load_gazetteer
+from wirewatch.boilerplate import countable_lines, site_of
 from wirewatch.db import connect
 from wirewatch.dedup import StoryIndex
-from wirewatch.extract import ExtractedArticle, extract_article
+from wirewatch.extract import ExtractedArticle, Rejection, extract_article, media_rejection
 from wirewatch.fetch import Download, download, make_session
 from wirewatch.politeness import HostPolicy
 from wirewatch.settings import Settings
@@ -31,7 +35,8 @@ TAG_BATCH = 200
 STAGE_COUNTS = {
     "poll": ("feeds_polled", "feeds_ok", "feeds_not_modified", "feeds_failed", "entries_seen", "entries_skipped",
              "articles_new", "articles_known"),
-    "fetch": ("extracted", "rejected", "failed", "retrying"),
+    "fetch": ("fetched", "rejected", "failed", "retrying"),
+    "extract": ("extracted", "rejected", "failed"),
     "dedup": ("articles_deduped", "new_stories", "syndicated_copies", "exact_duplicates"),
     "tag": ("articles_tagged", "topic_links", "actor_links", "articles_without_topic"),
 }
@@ -116,8 +121,8 @@ def plan_fetch(settings: Settings | None = None) -> list[dict[str, int]]:
 
 
 def fetch_articles(shard: int, shards: int, *, run_id: str, settings: Settings | None = None) -> Counts:
-    """Fetch and extract the queued articles of one shard (its hosts), one request at a time,
-    obeying robots.txt and the per-host delay."""
+    """Fetch the queued articles of one shard (its hosts), one request at a time, obeying
+    robots.txt and the per-host delay; pages are stored for the extract step."""
     settings = _settings(settings)
     counts: Counter = Counter()
     reasons: Counter = Counter()
@@ -132,7 +137,7 @@ def fetch_articles(shard: int, shards: int, *, run_id: str, settings: Settings |
             else:
                 got = Download(url=article["url"], final_url=article["url"], error=verdict.reason, kind="robots",
                                transient=verdict.transient)
-            outcome, reason = _record_article(conn, article, got, settings)
+            outcome, reason = _record_download(conn, article, got, settings)
             conn.commit()
             counts[outcome] += 1
             if reason:
@@ -142,8 +147,8 @@ def fetch_articles(shard: int, shards: int, *, run_id: str, settings: Settings |
     return _finish(settings, run_id, "fetch", shard, counts, reasons)
 
 
-def _record_article(conn, article: dict, got: Download, settings: Settings) -> tuple[str, str | None]:
-    """Store one fetch's outcome. -> ('extracted' | 'rejected' | 'retrying' | 'failed', reason)."""
+def _record_download(conn, article: dict, got: Download, settings: Settings) -> tuple[str, str | None]:
+    """Store one fetch's outcome. -> ('fetched' | 'rejected' | 'retrying' | 'failed', reason)."""
     if got.error is not None:
         attempts = article["attempts"] + 1
         if got.transient and attempts < settings.fetch_max_attempts:
@@ -153,19 +158,118 @@ def _record_article(conn, article: dict, got: Download, settings: Settings) -> t
         reason = f"{got.error} (after {attempts} attempts)" if got.transient else got.error
         warehouse.save_unusable(conn, article["id"], got, status="failed", reason=reason)
         return "failed", got.error
+    rejection = media_rejection(got.body, got.headers.get("content-type", ""))
+    if rejection:  # PDFs, images, empty bodies: not worth keeping for re-extraction
+        warehouse.save_unusable(conn, article["id"], got, status="rejected", reason=rejection.reason)
+        return "rejected", rejection.reason
+    warehouse.save_fetched(conn, article["id"], got)
+    return "fetched", None
+
+
+# --- extract ---------------------------------------------------------------------------------
+
+# Articles claimed (and locked) per round; each round is committed as one transaction.
+EXTRACT_BATCH = 64
+
+
+@dataclass(frozen=True)
+class ExtractJob:
+    """What a pool worker needs to extract one article: picklable, no connection."""
+
+    article_id: int
+    compressed_body: bytes
+    url: str
+    content_type: str
+    summary: str | None
+    min_words: int
+    boilerplate: frozenset[int]
+
+
+def run_extract_job(job: ExtractJob) -> ExtractedArticle | Rejection | str:
+    """Extract one article (in a pool worker). -> the article, a rejection, or an error string."""
     try:
-        result = extract_article(got.body, url=got.final_url, content_type=got.headers.get("content-type", ""),
-                                 min_words=settings.min_article_words, summary=article.get("feed_summary"))
+        return extract_article(rawpages.decompress(job.compressed_body), url=job.url,
+                               content_type=job.content_type, min_words=job.min_words, summary=job.summary,
+                               boilerplate=job.boilerplate)
     except Exception as exc:  # a parser crash on one hostile page must not stop the batch
-        LOGGER.exception("extraction crashed on %s", article["url"])
-        reason = f"extraction error: {type(exc).__name__}: {exc}"[:500]
-        warehouse.save_unusable(conn, article["id"], got, status="failed", reason=reason)
-        return "failed", reason
-    if isinstance(result, ExtractedArticle):
-        warehouse.save_extracted(conn, article["id"], got, result)
-        return "extracted", None
-    warehouse.save_unusable(conn, article["id"], got, status="rejected", reason=result.reason)
-    return "rejected", result.reason
+        LOGGER.exception("extraction crashed on %s", job.url)
+        return f"extraction error: {type(exc).__name__}: {exc}"[:500]
+
+
+def extract_pool(settings: Settings) -> Executor:
+    """A process pool over the configured cores (a thread of one when a single core is configured)."""
+    workers = settings.extract_workers or os.cpu_count() or 1
+    if workers == 1:
+        return ThreadPoolExecutor(1)
+    # forkserver: workers start from a clean, single-threaded process with the extractor imported,
+    # not from a fork of a task process holding database connections and threads.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["wirewatch.extract"])
+    return ProcessPoolExecutor(workers, mp_context=context)
+
+
+def extract_articles(*, run_id: str, settings: Settings | None = None) -> Counts:
+    """Extract every fetched article from its stored page, across all cores.
+
+    Each round locks a batch, extracts it in the pool, and records the outcomes and the site
+    boilerplate it learned in one transaction: a task that dies loses the round, not its rows."""
+    settings = _settings(settings)
+    counts: Counter = Counter()
+    reasons: Counter = Counter()
+    with connect(settings.database_url) as conn:
+        pending = warehouse.count_fetched_articles(conn)
+        LOGGER.info("%d fetched articles to extract with %s worker(s)", pending,
+                    settings.extract_workers or os.cpu_count())
+        if pending:
+            with extract_pool(settings) as pool:
+                while batch := warehouse.claim_fetched_articles(conn, EXTRACT_BATCH):
+                    _extract_batch(conn, pool, batch, settings, counts, reasons)
+                    conn.commit()
+                    LOGGER.info("extracted %d of %d so far", sum(counts.values()), pending)
+        purged = warehouse.purge_raw_pages(conn, timedelta(days=settings.raw_page_retention_days))
+        forgotten = warehouse.purge_site_lines(conn, timedelta(days=settings.raw_page_retention_days))
+        conn.commit()
+    LOGGER.info("%d raw pages past %d days of retention dropped; %d one-off site lines forgotten", purged,
+                settings.raw_page_retention_days, forgotten)
+    return _finish(settings, run_id, "extract", 0, counts, reasons)
+
+
+def mark_for_reprocess(*, site: str | None = None, since: datetime | None = None,
+                       statuses: tuple[str, ...] = ("extracted", "rejected", "failed"),
+                       settings: Settings | None = None) -> int:
+    """Send stored pages back to the extract step (after the extractor improved). -> how many."""
+    settings = _settings(settings)
+    with connect(settings.database_url) as conn:
+        marked = warehouse.mark_for_reprocess(conn, site=site, since=since, statuses=statuses)
+    LOGGER.info("%d articles with a stored page marked for re-extraction (site %s, fetched since %s, status %s)",
+                marked, site or "any", since or "ever", "/".join(statuses))
+    return marked
+
+
+def _extract_batch(conn, pool: Executor, batch: list[dict], settings: Settings, counts: Counter,
+                   reasons: Counter) -> None:
+    sites = {row["id"]: site_of(row["final_url"]) for row in batch}
+    known = warehouse.known_boilerplate(conn, sites.values())
+    jobs = [ExtractJob(article_id=row["id"], compressed_body=row["body"], url=row["final_url"],
+                       content_type=row["content_type"] or "", summary=row["feed_summary"],
+                       min_words=settings.min_article_words, boilerplate=known.get(sites[row["id"]], frozenset()))
+            for row in batch]
+    for row, result in zip(batch, pool.map(run_extract_job, jobs)):
+        if isinstance(result, ExtractedArticle):
+            warehouse.save_extracted(conn, row["id"], result)
+            if not row["extracted_before"]:  # reprocessing must not count a page's lines twice
+                warehouse.learn_site_lines(conn, sites[row["id"]], countable_lines(result.text))
+            outcome, reason = "extracted", None
+        elif isinstance(result, Rejection):
+            warehouse.save_not_extracted(conn, row["id"], status="rejected", reason=result.reason)
+            outcome, reason = "rejected", result.reason
+        else:
+            warehouse.save_not_extracted(conn, row["id"], status="failed", reason=result)
+            outcome, reason = "failed", result
+        counts[outcome] += 1
+        if reason:
+            reasons[reason] += 1
+        LOGGER.info("article %s %s: %s%s", row["id"], row["url"], outcome, f" ({reason})" if reason else "")
 
 
 # --- dedup -----------------------------------------------------------------------------------

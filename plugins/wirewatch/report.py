@@ -64,7 +64,7 @@ def run_summary(conn: Connection, run_id: str, *, top: int = 5) -> RunSummary:
 
 
 def format_summary(s: RunSummary) -> str:
-    poll, fetch, dedup, tag = (s.stages.get(k, Counter()) for k in ("poll", "fetch", "dedup", "tag"))
+    poll, fetch, extract, dedup, tag = (s.stages.get(k, Counter()) for k in ("poll", "fetch", "extract", "dedup", "tag"))
     lines = [
         f"wirewatch run {s.run_id}",
         "",
@@ -72,8 +72,10 @@ def format_summary(s: RunSummary) -> str:
         f"{poll['feeds_not_modified']}, failed {poll['feeds_failed']}",
         f"Entries seen      {poll['entries_seen']:>6}   new articles {poll['articles_new']}, "
         f"already known {poll['articles_known']}, skipped {poll['entries_skipped']}",
-        f"Articles fetched  {sum(fetch.values()):>6}   extracted {fetch['extracted']}, "
-        f"not articles {fetch['rejected']}, failed {fetch['failed']}, retrying later {fetch['retrying']}",
+        f"Articles fetched  {sum(fetch.values()):>6}   pages stored {fetch['fetched']}, not pages "
+        f"{fetch['rejected']}, failed {fetch['failed']}, retrying later {fetch['retrying']}",
+        f"Extracted         {sum(extract.values()):>6}   articles {extract['extracted']}, not articles "
+        f"{extract['rejected']}, extractor errors {extract['failed']}",
         f"Deduplicated      {dedup['articles_deduped']:>6}   new stories {dedup['new_stories']}, "
         f"syndicated copies {dedup['syndicated_copies']}, exact duplicates {dedup['exact_duplicates']}",
         f"Tagged            {tag['articles_tagged']:>6}   topic links {tag['topic_links']}, "
@@ -82,7 +84,7 @@ def format_summary(s: RunSummary) -> str:
     if s.failing_feeds:
         lines += ["", "Feed problems:"]
         lines += [f"  - {f['feed']}: {f['last_error']} (streak {f['error_streak']})" for f in s.failing_feeds]
-    article_reasons = s.reasons.get("fetch", Counter())
+    article_reasons = s.reasons.get("fetch", Counter()) + s.reasons.get("extract", Counter())
     if article_reasons:
         lines += ["", "Articles not loaded, by reason:"]
         lines += [f"  {n:>4}  {reason}" for reason, n in article_reasons.most_common()]

@@ -78,6 +78,10 @@ class Settings:
     # Concurrent downloads inside one poll task.
     poll_workers: int = 16
     fetch_event_retention_days: int = 30
+    # Raw article pages are kept (compressed) this long so `wirewatch reprocess` can re-extract them.
+    raw_page_retention_days: int = 30
+    # Extraction processes inside the extract task; 0 = one per CPU core.
+    extract_workers: int = 0
     # Article fetches: at least this long between two requests to one host, and robots.txt obeyed.
     host_delay_seconds: float = 1.0
     obey_robots_txt: bool = True
@@ -123,6 +127,8 @@ class Settings:
             verify_conditional_hours=_env_int("WIREWATCH_VERIFY_CONDITIONAL_HOURS", default.verify_conditional_hours),
             poll_workers=_env_int("WIREWATCH_POLL_WORKERS", default.poll_workers),
             fetch_event_retention_days=_env_int("WIREWATCH_FETCH_EVENT_RETENTION_DAYS", default.fetch_event_retention_days),
+            raw_page_retention_days=_env_int("WIREWATCH_RAW_PAGE_RETENTION_DAYS", default.raw_page_retention_days),
+            extract_workers=_env_int("WIREWATCH_EXTRACT_WORKERS", default.extract_workers),
             host_delay_seconds=_env_float("WIREWATCH_HOST_DELAY_SECONDS", default.host_delay_seconds),
             obey_robots_txt=_env("WIREWATCH_OBEY_ROBOTS_TXT", "true").lower() not in ("0", "false", "no"),
         )

@@ -15,6 +15,7 @@ from typing import Any
 
 import psycopg2.extras
 
+from wirewatch import rawpages
 from wirewatch.actors import ActorMention, Gazetteer
 from wirewatch.db import Connection, dict_cursor
 from wirewatch.extract import ExtractedArticle
@@ -254,27 +255,77 @@ def _http_fields(download: Download) -> tuple:
     return download.status, download.headers.get("content-type"), download.final_url
 
 
-def save_extracted(conn: Connection, article_id: int, download: Download, article: ExtractedArticle) -> None:
+def save_fetched(conn: Connection, article_id: int, download: Download) -> None:
+    """Store the downloaded page (compressed) and queue the article for the extract step."""
     with conn.cursor() as cur:
         cur.execute(
-            """UPDATE articles SET status = 'extracted', attempts = attempts + 1, failure_reason = NULL,
-                   http_status = %s, content_type = %s, final_url = %s,
+            """INSERT INTO raw_pages (article_id, fetched_at, http_status, content_type, final_url, body, body_bytes)
+               VALUES (%s, now(), %s, %s, %s, %s, %s)
+               ON CONFLICT (article_id) DO UPDATE SET
+                   fetched_at = now(), http_status = EXCLUDED.http_status, content_type = EXCLUDED.content_type,
+                   final_url = EXCLUDED.final_url, body = EXCLUDED.body, body_bytes = EXCLUDED.body_bytes""",
+            (article_id, *_http_fields(download), psycopg2.Binary(rawpages.compress(download.body)),
+             len(download.body)),
+        )
+        cur.execute(
+            """UPDATE articles SET status = 'fetched', attempts = attempts + 1, failure_reason = NULL,
+                   http_status = %s, content_type = %s, final_url = %s, fetched_at = now(), updated_at = now()
+               WHERE id = %s""",
+            (*_http_fields(download), article_id),
+        )
+
+
+def count_fetched_articles(conn: Connection) -> int:
+    with conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM articles WHERE status = 'fetched'")
+        return cur.fetchone()[0]
+
+
+def claim_fetched_articles(conn: Connection, limit: int) -> list[Row]:
+    """Lock a batch of fetched articles with their raw pages, for the extract step."""
+    with dict_cursor(conn) as cur:
+        cur.execute(
+            """SELECT a.id, a.url, a.feed_summary, a.text IS NOT NULL AS extracted_before,
+                      r.body, r.content_type, r.final_url
+               FROM articles a JOIN raw_pages r ON r.article_id = a.id
+               WHERE a.status = 'fetched'
+               ORDER BY a.id
+               LIMIT %s FOR UPDATE OF a SKIP LOCKED""",
+            (limit,),
+        )
+        return [{**row, "body": bytes(row["body"])} for row in cur.fetchall()]
+
+
+def save_extracted(conn: Connection, article_id: int, article: ExtractedArticle) -> None:
+    with conn.cursor() as cur:
+        cur.execute(
+            """UPDATE articles SET status = 'extracted', failure_reason = NULL,
                    title = %s, author = %s, published_at = %s, site_name = %s, language = %s,
-                   page_canonical_url = %s, text = %s, text_hash = %s, word_count = %s, wire_note = %s,
-                   wire_source = %s, quality_flags = %s,
-                   extraction = %s, fetched_at = now(), updated_at = now(),
+                   page_canonical_url = %s, top_image = %s, text = %s, text_hash = %s, word_count = %s,
+                   wire_note = %s, wire_source = %s, quality_flags = %s,
+                   extraction = %s, extracted_at = now(), updated_at = now(),
                    deduped_at = NULL, tagged_at = NULL
                WHERE id = %s""",
-            (*_http_fields(download), article.title, article.author, article.published_at, article.site_name,
-             article.language, article.page_canonical_url, article.text, article.text_hash, article.word_count,
-             article.wire_note, article.wire_source, list(article.quality_flags), json.dumps(article.extraction),
-             article_id),
+            (article.title, article.author, article.published_at, article.site_name,
+             article.language, article.page_canonical_url, article.top_image, article.text, article.text_hash,
+             article.word_count, article.wire_note, article.wire_source, list(article.quality_flags),
+             json.dumps(article.extraction), article_id),
+        )
+
+
+def save_not_extracted(conn: Connection, article_id: int, *, status: str, reason: str) -> None:
+    """The extract step's 'rejected' (not an article) or 'failed' (extractor error) outcome."""
+    with conn.cursor() as cur:
+        cur.execute(
+            """UPDATE articles SET status = %s, failure_reason = %s, extracted_at = now(), updated_at = now()
+               WHERE id = %s""",
+            (status, reason, article_id),
         )
 
 
 def save_unusable(conn: Connection, article_id: int, download: Download, *, status: str, reason: str,
                   retry_at: datetime | None = None) -> None:
-    """Record a rejection ('rejected'), a final failure ('failed') or, with `retry_at`, a retry."""
+    """Record a fetch's rejection ('rejected'), final failure ('failed') or, with `retry_at`, a retry."""
     with conn.cursor() as cur:
         cur.execute(
             """UPDATE articles SET status = %s, attempts = attempts + 1, failure_reason = %s,
@@ -283,6 +334,71 @@ def save_unusable(conn: Connection, article_id: int, download: Download, *, stat
                WHERE id = %s""",
             ("queued" if retry_at else status, reason, retry_at, *_http_fields(download), article_id),
         )
+
+
+def mark_for_reprocess(conn: Connection, *, site: str | None = None, since: datetime | None = None,
+                       statuses: Sequence[str] = ("extracted", "rejected", "failed")) -> int:
+    """Send articles whose raw page is still stored back to the extract step. -> how many."""
+    with conn.cursor() as cur:
+        cur.execute(
+            """UPDATE articles a SET status = 'fetched', updated_at = now()
+               FROM raw_pages r
+               WHERE r.article_id = a.id AND a.status = ANY(%s)
+                 AND (%s::text IS NULL OR split_part(a.canonical_url, '/', 3) IN (%s, 'www.' || %s))
+                 AND (%s::timestamptz IS NULL OR r.fetched_at >= %s)""",
+            (list(statuses), site, site, site, since, since),
+        )
+        return cur.rowcount
+
+
+def purge_raw_pages(conn: Connection, older_than: timedelta) -> int:
+    """Drop raw pages past their retention, except those still waiting for the extract step."""
+    with conn.cursor() as cur:
+        cur.execute(
+            """DELETE FROM raw_pages r USING articles a
+               WHERE r.article_id = a.id AND a.status <> 'fetched' AND r.fetched_at < now() - %s""",
+            (older_than,),
+        )
+        return cur.rowcount
+
+
+# --- per-site boilerplate ----------------------------------------------------------------------
+
+def known_boilerplate(conn: Connection, sites: Iterable[str]) -> dict[str, frozenset[int]]:
+    """The line keys the site_boilerplate view currently counts as boilerplate, per site."""
+    found: dict[str, set[int]] = {}
+    with conn.cursor() as cur:
+        cur.execute("SELECT site, line_key FROM site_boilerplate WHERE site = ANY(%s)", (sorted(set(sites)),))
+        for site, key in cur.fetchall():
+            found.setdefault(site, set()).add(key)
+    return {site: frozenset(keys) for site, keys in found.items()}
+
+
+def learn_site_lines(conn: Connection, site: str, lines: dict[int, str]) -> None:
+    """Count one more article of `site` and the short lines it carries."""
+    with conn.cursor() as cur:
+        cur.execute(
+            """INSERT INTO site_profiles (site, articles) VALUES (%s, 1)
+               ON CONFLICT (site) DO UPDATE SET articles = site_profiles.articles + 1, updated_at = now()
+               RETURNING articles""",
+            (site,),
+        )
+        before = cur.fetchone()[0] - 1
+        if lines:
+            psycopg2.extras.execute_values(
+                cur,
+                """INSERT INTO site_lines (site, line_key, sample, site_articles_before) VALUES %s
+                   ON CONFLICT (site, line_key) DO UPDATE SET
+                       articles = site_lines.articles + 1, last_seen = now()""",
+                [(site, key, sample, before) for key, sample in sorted(lines.items())],
+            )
+
+
+def purge_site_lines(conn: Connection, older_than: timedelta) -> int:
+    """Forget lines seen in only one article long ago: story sentences, not boilerplate."""
+    with conn.cursor() as cur:
+        cur.execute("DELETE FROM site_lines WHERE articles = 1 AND last_seen < now() - %s", (older_than,))
+        return cur.rowcount
 
 
 # --- dedup -----------------------------------------------------------------------------------

@@ -1,0 +1,71 @@
+"""
+### wirewatch_reprocess
+
+Re-extracts stored article pages with the current extractor (after an upgrade, a cleaner fix or
+newly learned site boilerplate), without refetching, then re-runs dedup and tagging on what
+changed. Trigger it by hand; the params narrow it to one site or to pages fetched since a date.
+Pages are kept for `WIREWATCH_RAW_PAGE_RETENTION_DAYS` (default 30).
+
+```
+mark -> extract -> dedup -> tag -> report
+```
+Business logic lives in `plugins/wirewatch/pipeline.py`; this file only wires it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from airflow.sdk import Param, dag, task
+
+from wirewatch import pipeline, report
+
+STATUSES = ["extracted", "rejected", "failed"]
+
+
+@dag(
+    dag_id="wirewatch_reprocess",
+    schedule=None,
+    start_date=datetime(2026, 1, 1, tzinfo=timezone.utc),
+    catchup=False,
+    max_active_runs=1,
+    default_args={"owner": "wirewatch", "retries": 2, "retry_delay": timedelta(minutes=1)},
+    params={
+        "site": Param(None, type=["null", "string"], description="only this site (host, with or without www.)"),
+        "since": Param(None, type=["null", "string"], format="date",
+                       description="only pages fetched on or after this date"),
+        "statuses": Param(STATUSES, type="array", items={"enum": STATUSES},
+                          description="article statuses to re-extract"),
+    },
+    tags=["wirewatch", "maintenance"],
+    doc_md=__doc__,
+)
+def wirewatch_reprocess():
+    @task
+    def mark(params: dict | None = None) -> int:
+        since = params.get("since")
+        return pipeline.mark_for_reprocess(
+            site=params.get("site"),
+            since=datetime.fromisoformat(since).replace(tzinfo=timezone.utc) if since else None,
+            statuses=tuple(params.get("statuses") or STATUSES))
+
+    @task
+    def extract(_marked: int, run_id: str | None = None) -> dict:
+        return pipeline.extract_articles(run_id=run_id)
+
+    @task
+    def dedup(_extracted: dict, run_id: str | None = None) -> dict:
+        return pipeline.dedup_articles(run_id=run_id)
+
+    @task
+    def tag(_deduped: dict, run_id: str | None = None) -> dict:
+        return pipeline.tag_articles(run_id=run_id)
+
+    @task
+    def report_run(_tagged: dict, run_id: str | None = None) -> dict:
+        return report.log_run_summary(run_id)
+
+    report_run(tag(dedup(extract(mark()))))
+
+
+wirewatch_reprocess_dag = wirewatch_reprocess()

@@ -1,0 +1,127 @@
+"""The extract step against real Postgres: stored raw pages, a process pool, per-site boilerplate
+learning, re-extraction without refetching, and raw-page retention."""
+
+import dataclasses
+from datetime import timedelta
+import html
+
+import psycopg2
+import pytest
+
+from conftest import query, scalar
+from wirewatch import pipeline, warehouse
+from wirewatch.boilerplate import BoilerplateModel, countable_lines, is_boilerplate, line_key, site_of
+from wirewatch.fetch import Download
+
+PLUG = "Follow The Harbour Gazette on Telegram for breaking updates."
+PLACES = ["Odesa", "Mykolaiv", "Kherson", "Izmail", "Reni", "Chornomorsk"]
+STORIES = [
+    [f"Officials in {place} said convoy number {n} had crossed the border with {n * 7} trucks of aid, and that "
+     f"inspectors from three agencies checked every vehicle on the way into {place}.",
+     f"The governor of {place} said the crossing would stay open for {n + 2} more days while talks on a longer "
+     f"corridor to {place} continued in the capital, where envoys were meeting.",
+     PLUG,
+     f"Residents interviewed on the {place} waterfront said prices for bread and fuel had fallen by {n} percent "
+     f"since the first convoys arrived, though queues at distribution points in {place} were still long."]
+    for n, place in enumerate(PLACES, start=1)
+]
+
+
+def page(paragraphs: list[str], title: str) -> bytes:
+    body = "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
+    return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{title}</title></head><body>"
+            f"<article><h1>{title}</h1>{body}</article></body></html>").encode()
+
+
+def store_pages(db_url: str, pages: dict[str, bytes]) -> dict[str, int]:
+    """Queue articles and store their pages as the fetch step would. -> ids by URL."""
+    ids = {}
+    with psycopg2.connect(db_url) as conn:
+        for url, body in pages.items():
+            with conn.cursor() as cur:
+                cur.execute("INSERT INTO articles (url, canonical_url) VALUES (%s, %s) RETURNING id", (url, url))
+                ids[url] = cur.fetchone()[0]
+            warehouse.save_fetched(conn, ids[url], Download(url=url, final_url=url, status=200, body=body,
+                                                             headers={"content-type": "text/html"}))
+    return ids
+
+
+def test_boilerplate_rule():
+    assert not is_boilerplate(2, 2)  # too few articles, however large the share
+    assert is_boilerplate(3, 10) and not is_boilerplate(3, 11)
+    assert line_key("Updated 3 hours ago") == line_key("updated 12 hours ago!")
+    assert site_of("https://WWW.Example.org/a") == "example.org"
+    assert len(countable_lines("short line\n" + "x" * 400 + "\n12345")) == 1
+
+
+def test_the_in_memory_model_learns_like_the_warehouse_view(settings, db):
+    ids = store_pages(settings.database_url, {f"https://www.gazette.example/{n}": page(p, f"Story {n}")
+                                              for n, p in enumerate(STORIES)})
+    model = BoilerplateModel()
+    for paragraphs in STORIES:
+        model.observe("gazette.example", "\n".join(paragraphs))
+        with psycopg2.connect(settings.database_url) as conn:
+            warehouse.learn_site_lines(conn, "gazette.example", countable_lines("\n".join(paragraphs)))
+            assert warehouse.known_boilerplate(conn, ["gazette.example"]).get("gazette.example", frozenset()) \
+                == model.known("gazette.example")
+    assert model.known("gazette.example") == {line_key(PLUG)} and len(ids) == 6
+
+
+def test_extract_step_learns_site_boilerplate_and_reprocess_removes_it(settings, db):
+    settings = dataclasses.replace(settings, extract_workers=2)  # a real process pool
+    urls = [f"https://www.gazette.example/story-{n}" for n in range(len(STORIES))]
+    store_pages(settings.database_url, {url: page(p, f"Aid reaches {place}") for url, p, place in zip(urls, STORIES, PLACES)})
+    counts = pipeline.extract_articles(run_id="r1", settings=settings)
+    assert counts["extracted"] == 6
+    # Learned only once the line had recurred: the first pages still carry it.
+    assert scalar(db, "SELECT count(*) FROM articles WHERE text LIKE %s", (f"%{PLUG}%",)) == 6
+    assert query(db, "SELECT site, sample, articles FROM site_boilerplate") == [("gazette.example", PLUG, 6)]
+
+    with psycopg2.connect(settings.database_url) as conn:
+        assert warehouse.mark_for_reprocess(conn, site="gazette.example") == 6
+    again = pipeline.extract_articles(run_id="r2", settings=settings)
+    assert again["extracted"] == 6
+    assert scalar(db, "SELECT count(*) FROM articles WHERE text LIKE %s", (f"%{PLUG}%",)) == 0
+    assert scalar(db, "SELECT sum((extraction->>'boilerplate_lines')::int) FROM articles") == 6
+    # Re-extraction counted nothing twice, and left every article in one piece.
+    assert scalar(db, "SELECT articles FROM site_profiles") == 6
+    assert scalar(db, "SELECT count(*) FROM articles WHERE status = 'extracted' AND deduped_at IS NULL") == 6
+
+
+def test_extract_step_records_rejections_and_keeps_going(settings, db):
+    store_pages(settings.database_url, {
+        "https://a.example/ok": page(STORIES[0] * 3, "Fine"),
+        "https://a.example/short": page(["Too short to be a story."], "Brief"),
+        "https://a.example/front": b"<html><head><meta property='og:type' content='website'></head>"
+                                   b"<body><p>Front page</p></body></html>",
+    })
+    counts = pipeline.extract_articles(run_id="r1", settings=settings)
+    assert (counts["extracted"], counts["rejected"], counts["failed"]) == (1, 2, 0)
+    reasons = dict(query(db, "SELECT url, failure_reason FROM articles WHERE status = 'rejected'"))
+    assert reasons["https://a.example/short"].startswith("not an article: only")
+    assert "og:type" in reasons["https://a.example/front"]
+    # A second run finds nothing left to extract.
+    assert pipeline.extract_articles(run_id="r2", settings=settings)["extracted"] == 0
+
+
+def test_raw_pages_are_compressed_and_purged_after_retention(settings, db):
+    body = page(STORIES[1] * 20, "Long")
+    store_pages(settings.database_url, {"https://b.example/long": body})
+    stored, original = query(db, "SELECT length(body), body_bytes FROM raw_pages")[0]
+    assert original == len(body) and stored < original / 4
+    # A page still waiting for extraction is never purged, however old.
+    query(db, "UPDATE raw_pages SET fetched_at = now() - interval '400 days' RETURNING 1")
+    with psycopg2.connect(settings.database_url) as conn:
+        assert warehouse.purge_raw_pages(conn, timedelta(days=30)) == 0
+    pipeline.extract_articles(run_id="r1", settings=settings)
+    assert scalar(db, "SELECT count(*) FROM raw_pages") == 0
+    assert scalar(db, "SELECT status FROM articles") == "extracted"
+
+
+@pytest.mark.parametrize("status", ["extracted", "rejected"])
+def test_reprocess_skips_articles_without_a_stored_page(settings, db, status):
+    store_pages(settings.database_url, {"https://c.example/x": page(STORIES[2] * 3, "X")})
+    pipeline.extract_articles(run_id="r1", settings=settings)
+    query(db, "DELETE FROM raw_pages RETURNING 1")
+    with psycopg2.connect(settings.database_url) as conn:
+        assert warehouse.mark_for_reprocess(conn, statuses=[status]) == 0
