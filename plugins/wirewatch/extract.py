@@ -32,29 +32,34 @@ EXTRACTOR_OPTIONS = {
     "with_metadata": True,
     "include_comments": False,
     "include_tables": False,
-    "favor_precision": True,
+    "favor_precision": False,
     "deduplicate": False,
 }
 EXTRACTOR = {"name": "trafilatura", "version": trafilatura.__version__, "options": EXTRACTOR_OPTIONS,
-             "cleaner": 1}
+             "cleaner": 2}
 
 # Lines that start a paywall / subscription prompt: from the first such line on, nothing is story.
 # English plus the most common forms in French, German, Spanish, Italian and Portuguese.
 PAYWALL_MARKERS = re.compile(
-    r"""^\W*(?:
+    r"""^\W*(?:[A-Z]{1,4}\+\s*)?(?:
         you[’']?ve\ (?:reached|hit|used)\ (?:all\ )?(?:your|the)\ (?:limit|maximum|last\ free|free)
       | you\ have\ (?:reached|used)\ (?:your|the|all)\ .{0,40}(?:free|limit)
       | subscribe\ (?:now|today|from|for\ (?:just\ )?[₹$€£]|to\ (?:read|continue|keep|unlock|get))
       | already\ (?:a\ )?(?:subscribed|subscriber|a\ member)
       | (?:sign|log)\ in\ to\ (?:read|continue)
-      | to\ continue\ reading
+      | to\ continue\ reading | keep\ reading\ with | continue\ reading\ with
+      | members?\ only\W*$ | subscribers?\ only\W*$
+      | the\ rest\ of\ this\ (?:article|story|analysis|report)\ is\ (?:available|reserved|for)
+      | il\ vous\ reste\ \d+\s?%
+      | dieser\ artikel\ ist\ (?:exklusiv\ )?für\ abonnent
+      | suscríbete\ para\ (?:seguir\ leyendo|leer)
       | register\ (?:now\ |for\ free\ )?to\ (?:continue|read|keep\ reading)
       | create\ a\ free\ account\ to
       | this\ (?:article|story|content)\ is\ (?:for|reserved\ for|available\ to)\ (?:subscribers|members)
       | (?:unlock|get)\ unlimited\ (?:digital\ )?access
       | renews\ automatically
       | abonnez-vous | déjà\ abonné | cet\ article\ est\ réservé\ aux\ abonnés
-      | jetzt\ abonnieren | bereits\ abonnent | weiterlesen\ mit
+      | jetzt\ abonnieren | bereits\ abonnent | weiterlesen\ mit | article\ réservé\ (?:à\ nos|aux)\ abonnés
       | suscríbete | ya\ (?:eres|soy)\ suscriptor | contenido\ exclusivo\ para\ suscriptores
       | abbonati | sei\ già\ abbonato
       | assine\ (?:já|agora) | já\ é\ assinante
@@ -63,13 +68,19 @@ PAYWALL_MARKERS = re.compile(
 )
 PAYWALL_INLINE = re.compile(r"\b\d+\s+free\s+articles?\b|\{\{\s*free_limit\s*\}\}", re.IGNORECASE)
 
-# A line that is only a price, a period or a per-period price: plan tables, not prose.
+# A line that is only a price, a period or a per-period price, or a short plan line carrying one
+# ("Analyst membership — $19/month", "RB+ Digital 9,99 € / Monat"): plan tables, not prose.
 PRICE_LINE = re.compile(
     r"^\s*(?:[₹$€£¥]|rs\.?|usd|eur|gbp|inr)\s?\d[\d,.]*\s*(?:/\s*\w+)?\s*$"
     r"|^\s*\d+\s+(?:months?|years?|weeks?|days?)\s*$"
     r"|^\s*[₹$€£¥]\s?\d[\d,.]*\s*(?:per|a|/)\s*\w+\s*$",
     re.IGNORECASE,
 )
+PRICE = r"(?:[₹$€£¥]\s?\d[\d,.]*|\d[\d,.]*\s?(?:€|eur\b|euros?\b|\$|£))"
+PERIOD = r"(?:month|year|week|day|monat|jahr|woche|mois|an|année|semaine|mes|año|semana|mese|anno)s?"
+PLAN_LINE = re.compile(rf"{PRICE}\s*(?:/|per|a|an|pro|par|al|por|le|la|the)?\s*(?:first\s+|premier\s+|erste[rn]?\s+|primer\s+)?{PERIOD}\b"
+                       rf"|\b(?:first|premier|erste[rn]?|primer)\s+{PERIOD}\s*(?:for|pour|für|por)?\s*{PRICE}", re.IGNORECASE)
+PLAN_LINE_MAX = 120
 
 # A line that is only a "read more"-style label: the links it introduced are already gone.
 LINK_LABEL = re.compile(
@@ -77,6 +88,61 @@ LINK_LABEL = re.compile(
     r"|recommended|lire\ aussi|mehr\ zum\ thema|lesen\ sie\ auch|leer\ más|leggi\ anche)\W*$",
     re.IGNORECASE | re.VERBOSE,
 )
+# A label followed by the linked headline on the same line ("READ MORE: …", "Lire aussi : …").
+LINK_LINE = re.compile(
+    r"^\W*(?:read\s+more|related|see\s+also|also\s+read|more\s+on\s+this|lire\s+aussi|à\s+lire\s+aussi"
+    r"|mehr\s+zum\s+thema|lesen\s+sie\s+auch|leer\s+más|lee\s+también|te\s+puede\s+interesar|leggi\s+anche"
+    r"|leia\s+também)\s*[:|–—-]",
+    re.IGNORECASE,
+)
+LINK_LINE_MAX = 220
+
+# Furniture between paragraphs: ad and share labels, gallery counters and photo credits.
+FURNITURE = re.compile(
+    r"^\W*(?:advertisement|advertising|anzeige|werbung|publicité|publicidad|pubblicità|sponsored"
+    r"|share(?:\s+this(?:\s+(?:story|article))?)?|teilen|partager|compartir|condividi)\W*$"
+    r"|^\W*\d+\s*(?:of|de|von|sur|di|/)\s*\d+\W*$"
+    r"|^\W*(?:photos?|fotos?|bild(?:er)?|images?|crédits?\s+photo|credits?|picture)\s*:\s*[^.!?]{0,90}$"
+    r"|^\W*share\s+this\s+(?:story|article)\s*:",
+    re.IGNORECASE,
+)
+
+# Newsletter boxes and sign-up fine print.
+NEWSLETTER = re.compile(
+    r"^\W*newsletter\b|\bsign\s+up\b.{0,60}\b(?:newsletter|inbox|email)|\bin\s+your\s+inbox\b"
+    r"|\bemail\s+address\s*sign\s+up|\bunsubscribe\s+at\s+any\s+time|\bin\s+ihr(?:em)?\s+postfach"
+    r"|\babmeldung\s+jederzeit|\bdatenschutzerklärung\b.{0,40}\b(?:akzeptieren|zustimmen)|\ben\s+tu\s+correo\b"
+    r"|\bdans\s+votre\s+boîte\b|\binscrivez-vous\s+à\s+(?:la|notre)\s+newsletter|\bboletín\b.{0,40}$",
+    re.IGNORECASE,
+)
+NEWSLETTER_MAX = 200
+
+# Cookie/consent banner lines (kept when they are most of the text: then the page *is* the banner,
+# and the consent_text flag says so).
+COOKIE_LINE = re.compile(r"\bcookies?\b.{0,200}\b(?:partners?|partenaires|partner|socios|consent|accept"
+                         r"|personali[sz]|choices|choix|zustimm|einwillig|aceptar|privacy|datenschutz)"
+                         r"|\b(?:partners?|partenaires|partner)\b.{0,120}\bcookies?\b", re.IGNORECASE)
+
+# Corrections and contact lines: a short line with an email address is a "write to us" box.
+CONTACT_LINE = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
+CONTACT_LINE_MAX = 200
+
+# Wire credits at the foot of a story: "Reporting by …; Editing by …", "dpa-infocom", "avec AFP – bur/xy".
+CREDIT_LINE = re.compile(
+    r"^\W*(?:(?:additional\s+)?(?:reporting|writing)\s+by\b.{0,200}(?:editing|reporting)\s+by\b"
+    r"|editing\s+by\s+[A-Z]|dpa-infocom\b|[^.]{0,60}\bavec\s+(?:AFP|Reuters|AP)\b\s*[–—-]"
+    r"|\(?(?:\w+\s+){0,3}(?:afp|reuters|dpa|efe|ap)\)?\s*[–—-]?\s*[a-z]{2,5}(?:-[a-z]{2,5})?/[a-z]{2,5}(?:/[a-z]{2,5})*\W*$)",
+    re.IGNORECASE,
+)
+
+# Notes on a story's history, not part of it.
+AMENDMENT_LINE = re.compile(r"^\W*(?:this\s+(?:article|story)\s+(?:was|has\s+been)\s+(?:amended|corrected)\b"
+                            r"|correction\s*:|clarification\s*:)", re.IGNORECASE)
+
+# Header lines trafilatura sometimes keeps above the story: byline and date lines.
+BYLINE = re.compile(r"^\W*(?:by|von|par|por|di)\s+(?=\w)", re.IGNORECASE)
+DATE_LINE = re.compile(r"\b(?:19|20)\d\d\b")
+HEADER_ZONE = 8
 
 # Credit and rights lines ("© 2024 Some Agency. All rights reserved.") close a story; they are not prose.
 RIGHTS_LINE = re.compile(r"^\W*(?:©|\(c\)|copyright\b)|\ball rights reserved\b", re.IGNORECASE)
@@ -123,22 +189,69 @@ class Rejection:
     reason: str
 
 
-def clean_text(text: str) -> CleanText:
-    """Remove paywall prompts, plan-price lines, orphan link labels and syndication notes."""
+def _same(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+def _strip_header(lines: list[str], title: str | None, description: str | None) -> tuple[list[str], list[str]]:
+    """Drop what sits above the story when trafilatura keeps it: kicker and headline (everything
+    up to a line equal to the title, within the first lines), then the standfirst (equal to the
+    page's description), byline and date lines."""
+    head = [line.strip() for line in lines[:HEADER_ZONE]]
+    start = 0
+    if title:
+        start = next((i + 1 for i, line in enumerate(head) if _same(line, title)), 0)
+    while start < len(lines):
+        line = lines[start].strip()
+        if not line or (description and _same(line, description)) \
+                or (len(line) < 150 and BYLINE.match(line)) \
+                or (start < HEADER_ZONE and len(line) < 100 and DATE_LINE.search(line) and len(line.split()) <= 12
+                    and not line.endswith(".")):
+            start += 1
+        else:
+            break
+    return lines[start:], lines[:start]
+
+
+def _is_furniture(line: str) -> bool:
+    """Lines that are page furniture wherever they appear (all checks are on short lines only)."""
+    length = len(line)
+    return bool(
+        PRICE_LINE.match(line) or LINK_LABEL.match(line) or FURNITURE.match(line)
+        or (length < 200 and RIGHTS_LINE.search(line))
+        or (length < LINK_LINE_MAX and LINK_LINE.match(line))
+        or (length < NEWSLETTER_MAX and NEWSLETTER.search(line))
+        or (length < CONTACT_LINE_MAX and CONTACT_LINE.search(line))
+        or (length < 300 and (CREDIT_LINE.match(line) or AMENDMENT_LINE.match(line)))
+    )
+
+
+def clean_text(text: str, *, title: str | None = None, description: str | None = None) -> CleanText:
+    """Remove what is not story from an extracted text: the headline block above it, paywall
+    prompts (and everything after them), plan-price tables, link lists, newsletter boxes, cookie
+    banners, share/ad labels, photo credits, contact and correction notes, wire credits; keep
+    syndication notes apart as `wire_note`. Each rule is general (no site's wording) and
+    multilingual where sites are; recurring site-specific lines are `boilerplate`'s job."""
+    lines, removed = _strip_header(text.splitlines(), title, description)
+    stripped_lines = [line.strip() for line in lines]
+    plan_lines = sum(1 for line in stripped_lines if len(line) <= PLAN_LINE_MAX and PLAN_LINE.search(line))
+    cookie_lines = sum(1 for line in stripped_lines if COOKIE_LINE.search(line))
+    # A lone price in a short line may be a story's; a plan table has several.
+    drop_plans = plan_lines >= 2
+    # Most of the text being a cookie banner means that is all the page gave: keep it, flag it.
+    drop_cookies = cookie_lines <= 0.3 * max(1, sum(1 for line in stripped_lines if line))
     kept: list[str] = []
-    removed: list[str] = []
     wire_note = None
-    lines = text.splitlines()
-    for position, line in enumerate(lines):
-        stripped = line.strip()
+    for position, (line, stripped) in enumerate(zip(lines, stripped_lines)):
         if PAYWALL_MARKERS.search(stripped) or PAYWALL_INLINE.search(stripped):
             removed.extend(lines[position:])
             return CleanText(text="\n".join(kept), wire_note=wire_note, removed_lines=removed, paywall_cut=True)
-        if PRICE_LINE.match(stripped) or LINK_LABEL.match(stripped) \
-                or (RIGHTS_LINE.search(stripped) and len(stripped) < 200):
-            removed.append(line)
-        elif SYNDICATION_NOTE.search(stripped) and len(stripped) < 400:
+        if SYNDICATION_NOTE.search(stripped) and len(stripped) < 400:
             wire_note = wire_note or stripped.strip("() ")
+            removed.append(line)
+        elif _is_furniture(stripped) \
+                or (drop_plans and len(stripped) <= PLAN_LINE_MAX and PLAN_LINE.search(stripped)) \
+                or (drop_cookies and COOKIE_LINE.search(stripped)):
             removed.append(line)
         elif stripped:
             kept.append(stripped)
@@ -190,10 +303,15 @@ def extract_article(body: bytes, *, url: str, content_type: str = "", min_words:
     if page_type and not page_type.startswith(ARTICLE_OG_TYPES):
         # Sites label section fronts "website" and video pages "video.*": their text is teasers.
         return Rejection(reason=f"not an article: the page says it is a {page_type!r} (og:type)")
+    _drop_standfirst(tree)
+    front = _section_front(tree)
+    if front:
+        return Rejection(reason=f"not an article: a section front ({front})")
     document = trafilatura.bare_extraction(tree, url=url, **EXTRACTOR_OPTIONS)
     if document is None or not (document.text or "").strip():
         return Rejection(reason="not an article: no article text found")
-    cleaned = clean_text(document.text)
+    cleaned = clean_text(document.text, title=document.title or page.get("og_title"),
+                         description=page.get("description") or page.get("og_description") or document.description)
     text, site_lines = strip_known(cleaned.text, boilerplate)
     words = word_count(text)
     if words < min_words:
@@ -202,7 +320,7 @@ def extract_article(body: bytes, *, url: str, content_type: str = "", min_words:
                         removed_lines=cleaned.removed_lines + site_lines)
     return ExtractedArticle(
         title=document.title or page.get("og_title"),
-        author=document.author,
+        author=_author(document.author, page["byline"].split("; ") if page.get("byline") else [], document.sitename),
         published_at=_published_at(page.get("published"), document.date),
         site_name=document.sitename,
         language=_language(document.language or page.get("lang"), text),
@@ -282,13 +400,103 @@ HEAD_XPATHS = {
     "og_title": "string(//meta[@property='og:title']/@content)",
     "og_type": "string(//meta[@property='og:type']/@content)",
     "og_image": "string(//meta[@property='og:image']/@content)",
+    "description": "string(//meta[@name='description']/@content)",
+    "og_description": "string(//meta[@property='og:description']/@content)",
     "published": "string(//meta[@property='article:published_time']/@content)",
 }
 
 
+# Bylines: the first byline-like element's links to author pages ("By <a rel=author>A</a> and <a>B</a>"),
+# which name every co-author where trafilatura keeps only the first.
+BYLINE_CONTAINER = ("//*[contains(@class, 'byline') or contains(@class, 'author') or contains(@class, 'firma')"
+                    " or contains(@class, 'autor') or contains(@class, 'story-meta') or contains(@class, 'meta')]")
+AUTHOR_LINK = (".//a[@rel='author' or contains(@href, '/author') or contains(@href, '/autor')"
+               " or contains(@href, '/auteur') or contains(@href, '/signataire') or contains(@href, '/staff/')"
+               " or contains(@href, '/journalist') or contains(@href, '/reporter') or contains(@href, '/people/')]")
+NOT_A_PERSON = re.compile(r"\b(?:publié|modifié|published|updated|aktualisiert|actualizado|quelle|source|fuente"
+                          r"|staff|redacción|rédaction|redaktion)\b", re.IGNORECASE)
+
+
+# The standfirst (dek, chapô, Vorspann, entradilla) summarises the story above it; it is not story
+# text, and keeping it makes two copies of one story differ when only one carries it.
+STANDFIRST_CANDIDATES = ("//*[contains(@class, 'standfirst') or contains(@class, 'dek') or contains(@class, 'deck')"
+                         " or contains(@class, 'subtitle') or contains(@class, 'chapo') or contains(@class, 'chapeau')"
+                         " or contains(@class, 'entradilla') or contains(@class, 'vorspann')"
+                         " or contains(@class, 'summary')]")
+STANDFIRST_CLASS = re.compile(r"(?:^|[\s_-])(?:standfirst|dek|deck|subtitle|sub-title|chapo|chapeau|entradilla"
+                              r"|vorspann|entry-summary|article-summary)(?:$|[\s_-])", re.IGNORECASE)
+STANDFIRST_MAX_CHARS = 400
+
+
+def _drop_standfirst(tree) -> None:
+    for element in tree.xpath(STANDFIRST_CANDIDATES):
+        if STANDFIRST_CLASS.search(element.get("class", "")) and element.getparent() is not None \
+                and element.tag in ("p", "div", "h2", "h3", "span") \
+                and len(element.text_content()) < STANDFIRST_MAX_CHARS:
+            element.drop_tree()
+
+
+# Section fronts without og:type: many linked headlines ("teaser cards") and mostly link text.
+LINKED_HEADLINES = "//h2[.//a]|//h3[.//a]|//h4[.//a]"
+FRONT_MIN_HEADLINES = 12
+FRONT_MIN_LINK_SHARE = 0.3
+
+
+def _section_front(tree) -> str | None:
+    """Why the page is an index of other stories, or None."""
+    headlines = len(tree.xpath(LINKED_HEADLINES))
+    if headlines < FRONT_MIN_HEADLINES:
+        return None
+    body = tree.find("body")
+    if body is None:
+        return None
+    text = len("".join(body.xpath(".//text()[not(ancestor::script) and not(ancestor::style)]")).split())
+    links = len("".join(body.xpath(".//a//text()")).split())
+    share = links / text if text else 0.0
+    if share < FRONT_MIN_LINK_SHARE:
+        return None
+    return f"{headlines} linked headlines, {share:.0%} of its words are links"
+
+
+PHOTO_CREDIT = re.compile(r"^\W*(?:fotos?|photos?|photographs?|bilder?|images?)\b", re.IGNORECASE)
+AGENCY_TOKEN = re.compile(r"\b(?:AFP|AP|Reuters|dpa|EFE|ANSA|Xinhua|TASS|PTI|ANI)\b")
+
+
+def _byline_authors(tree) -> list[str]:
+    for container in tree.xpath(BYLINE_CONTAINER)[:20]:
+        names = []
+        for link in container.xpath(AUTHOR_LINK):
+            name = " ".join(link.text_content().split())
+            if name and name not in names and len(name) < 60:
+                names.append(name)
+        if names:
+            return names
+    return []
+
+
+def _author(extracted: str | None, byline: list[str], site_name: str | None = None) -> str | None:
+    """Authors as "A; B": the byline's links when they name more, else trafilatura's. An agency,
+    the outlet itself, a photo credit or a date label is not an author (an agency is kept as
+    wire_source)."""
+    if extracted and PHOTO_CREDIT.match(extracted) and not byline:
+        return None
+    names = byline if byline and (not extracted or len(byline) >= len(extracted.split(";"))) \
+        else [name.strip() for name in (extracted or "").split(";")]
+    people = []
+    for name in names:
+        name = NOT_A_PERSON.split(BYLINE.sub("", name, count=1) if BYLINE.match(name) else name)[0].strip(" ,;:|-")
+        if name and name.lower() not in WIRE_AGENCIES and not AGENCY_TOKEN.search(name) \
+                and not (site_name and site_name.casefold() in name.casefold()):
+            people.append(name)
+    return "; ".join(people) or None
+
+
 def _parse_head(tree) -> dict[str, str]:
-    """Metadata trafilatura does not return: declared language, canonical URL, precise time."""
+    """Metadata trafilatura does not return: declared language, canonical URL, precise time, bylines."""
     found = {}
+    authors = _byline_authors(tree)
+    if authors:
+        found["byline"] = "; ".join(authors)
     for key, xpath in HEAD_XPATHS.items():
         value = str(tree.xpath(xpath)).strip()
         if value:

@@ -1,0 +1,89 @@
+"""The labelled extraction set (bench/extraction/pages) and the scores computed on it.
+
+Shared by bench/extract_quality.py, bench/extract_speed.py and tests/test_extraction_set.py.
+Scores are bag-of-tokens precision/recall/F1 per page, as the public article-extraction benchmarks
+compute them (tokens: lower-cased runs of letters and digits; counts matter, order does not).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+PAGES = Path(__file__).parent / "pages"
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "plugins"))
+
+from wirewatch.boilerplate import BoilerplateModel, site_of  # noqa: E402
+from wirewatch.extract import ExtractedArticle, extract_article  # noqa: E402
+
+TOKEN = re.compile(r"\w+", re.UNICODE)
+DEFAULT_CONTENT_TYPE = "text/html; charset=utf-8"
+
+
+@dataclass(frozen=True)
+class Page:
+    site: str
+    slug: str
+    body: bytes
+    truth: dict
+
+    @property
+    def is_article(self) -> bool:
+        return self.truth.get("is_article", True) is not False
+
+    @property
+    def content_type(self) -> str:
+        return self.truth.get("content_type", DEFAULT_CONTENT_TYPE)
+
+    @property
+    def url(self) -> str:
+        return self.truth["url"]
+
+
+def load_pages(root: Path = PAGES) -> list[Page]:
+    pages = []
+    for html_path in sorted(root.glob("*/*.html")):
+        truth = yaml.safe_load(html_path.with_suffix(".yaml").read_text(encoding="utf-8"))
+        pages.append(Page(site=html_path.parent.name, slug=html_path.stem, body=html_path.read_bytes(), truth=truth))
+    return pages
+
+
+def tokens(text: str | None) -> Counter:
+    return Counter(TOKEN.findall((text or "").lower()))
+
+
+def prf(extracted: str | None, truth: str) -> tuple[float, float, float]:
+    got, want = tokens(extracted), tokens(truth)
+    common = sum((got & want).values())
+    precision = common / sum(got.values()) if got else 0.0
+    recall = common / sum(want.values()) if want else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
+def wirewatch_extract(page: Page, boilerplate: frozenset[int] = frozenset()):
+    return extract_article(page.body, url=page.url, content_type=page.content_type,
+                           summary=page.truth.get("summary"), boilerplate=boilerplate)
+
+
+def learned_boilerplate(pages: list[Page]) -> dict[tuple[str, str], frozenset[int]]:
+    """For each article page, the boilerplate learned from the *other* articles of its site
+    (leave-one-out: a page never learns from itself), as the warehouse would after seeing them."""
+    first_pass = {}
+    for page in pages:
+        result = wirewatch_extract(page)
+        if isinstance(result, ExtractedArticle):
+            first_pass[(page.site, page.slug)] = result.text
+    known = {}
+    for page in pages:
+        model = BoilerplateModel()
+        for (site, slug), text in first_pass.items():
+            if site == page.site and slug != page.slug:
+                model.observe(site_of(page.url), text)
+        known[(page.site, page.slug)] = model.known(site_of(page.url))
+    return known
