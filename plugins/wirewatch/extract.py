@@ -309,7 +309,7 @@ def extract_article(body: bytes, *, url: str, content_type: str = "", min_words:
     if page_type and not page_type.startswith(ARTICLE_OG_TYPES):
         # Sites label section fronts "website" and video pages "video.*": their text is teasers.
         return Rejection(reason=f"not an article: the page says it is a {page_type!r} (og:type)")
-    _drop_standfirst(header)
+    _drop_header_extras(header)
     front = _section_front(tree)
     if front:
         return Rejection(reason=f"not an article: a section front ({front})")
@@ -319,7 +319,7 @@ def extract_article(body: bytes, *, url: str, content_type: str = "", min_words:
         # A short result (gallery captions, unusual markup): trafilatura's full mode, which also
         # compares with readability and jusText, recovers what the fast pass missed.
         tree = trafilatura.load_html(page_text)
-        _drop_standfirst(_header_elements(tree))
+        _drop_header_extras(_header_elements(tree))
         document = trafilatura.bare_extraction(tree, url=url, **EXTRACTOR_OPTIONS)
         mode = "full"
     if document is None or not (document.text or "").strip():
@@ -447,10 +447,21 @@ def _header_elements(tree) -> list:
     return list(islice(scope.iter(), HEADER_ELEMENTS))
 
 
-def _drop_standfirst(header: list) -> None:
+# An "Updated …" line next to the headline: dropped so that the date search (htmldate, inside
+# trafilatura) finds the publication date, which the page shows beside it.
+UPDATED_LABEL = re.compile(r"^\W*(?:last\s+)?(?:updated|modified|aktualisiert|geändert|modifié|mis\s+à\s+jour"
+                           r"|actualizado|aggiornato|atualizado)\b", re.IGNORECASE)
+UPDATED_MAX_CHARS = 120
+
+
+def _drop_header_extras(header: list) -> None:
+    """Remove the standfirst and any "Updated …" date line from around the headline."""
     for element in header:
-        if element.tag in ("p", "div", "h2", "h3", "span") and STANDFIRST_CLASS.search(element.get("class") or "") \
-                and element.getparent() is not None and len(element.text_content()) < STANDFIRST_MAX_CHARS:
+        if element.getparent() is None or element.tag not in ("p", "div", "h2", "h3", "span", "time", "li"):
+            continue
+        text = element.text_content()
+        if (len(text) < STANDFIRST_MAX_CHARS and STANDFIRST_CLASS.search(element.get("class") or "")) \
+                or (len(text) < UPDATED_MAX_CHARS and UPDATED_LABEL.match(text)):
             element.drop_tree()
 
 
