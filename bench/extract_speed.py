@@ -64,9 +64,9 @@ def main(argv: list[str] | None = None) -> int:
     ours = timed("wirewatch per-page work, 1 core", n, 1, lambda: [pipeline.run_extract_job(j) for j in jobs])
     settings = dataclasses.replace(Settings.from_env(), extract_workers=args.workers)
     with pipeline.extract_pool(settings) as pool:
-        list(pool.map(pipeline.run_extract_job, jobs[: args.workers * 2]))  # start the workers
+        pool.map(pipeline.run_extract_job, jobs[: args.workers * 2])  # start the workers
         pooled = timed(f"wirewatch per-page work, pool of {args.workers}", n, args.workers,
-                       lambda: list(pool.map(pipeline.run_extract_job, jobs, chunksize=4)))
+                       lambda: pool.map(pipeline.run_extract_job, jobs))
     print(f"\nwirewatch / bare trafilatura per core: {ours / bare:.2f} (1 core), {pooled / bare:.2f} (pool)")
     if not args.no_warehouse:
         staged = warehouse_run(work, settings, args.workers)

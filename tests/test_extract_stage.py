@@ -61,7 +61,7 @@ def test_the_in_memory_model_learns_like_the_warehouse_view(settings, db):
     for paragraphs in STORIES:
         model.observe("gazette.example", "\n".join(paragraphs))
         with psycopg2.connect(settings.database_url) as conn:
-            warehouse.learn_site_lines(conn, "gazette.example", countable_lines("\n".join(paragraphs)))
+            warehouse.learn_site_lines(conn, "gazette.example", [countable_lines("\n".join(paragraphs))])
             assert warehouse.known_boilerplate(conn, ["gazette.example"]).get("gazette.example", frozenset()) \
                 == model.known("gazette.example")
     assert model.known("gazette.example") == {line_key(PLUG)} and len(ids) == 6

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import logging
 import math
-import multiprocessing
-import os
 from collections import Counter
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -25,6 +23,7 @@ from wirewatch.fetch import Download, download, make_session
 from wirewatch.politeness import HostPolicy
 from wirewatch.settings import Settings
 from wirewatch.topics import load_taxonomy
+from wirewatch.workers import SafePool, default_workers
 
 LOGGER = logging.getLogger(__name__)
 
@@ -170,6 +169,8 @@ def _record_download(conn, article: dict, got: Download, settings: Settings) -> 
 
 # Articles claimed (and locked) per round; each round is committed as one transaction.
 EXTRACT_BATCH = 64
+# Pages handed to a pool worker at a time: fewer round trips between processes.
+EXTRACT_CHUNK = 4
 
 
 @dataclass(frozen=True)
@@ -196,16 +197,14 @@ def run_extract_job(job: ExtractJob) -> ExtractedArticle | Rejection | str:
         return f"extraction error: {type(exc).__name__}: {exc}"[:500]
 
 
-def extract_pool(settings: Settings) -> Executor:
-    """A process pool over the configured cores (a thread of one when a single core is configured)."""
-    workers = settings.extract_workers or os.cpu_count() or 1
-    if workers == 1:
-        return ThreadPoolExecutor(1)
-    # forkserver: workers start from a clean, single-threaded process with the extractor imported,
-    # not from a fork of a task process holding database connections and threads.
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["wirewatch.extract"])
-    return ProcessPoolExecutor(workers, mp_context=context)
+# A page that has not come out of the extractor after this long is given up (and recorded as failed).
+EXTRACT_PAGE_TIMEOUT = 120.0
+
+
+def extract_pool(settings: Settings) -> SafePool:
+    """The extract step's process pool: all cores unless WIREWATCH_EXTRACT_WORKERS says otherwise."""
+    return SafePool(default_workers(settings.extract_workers), item_timeout=EXTRACT_PAGE_TIMEOUT,
+                    on_error=lambda reason: reason, preload=["wirewatch.extract"], chunksize=EXTRACT_CHUNK)
 
 
 def extract_articles(*, run_id: str, settings: Settings | None = None) -> Counts:
@@ -218,8 +217,8 @@ def extract_articles(*, run_id: str, settings: Settings | None = None) -> Counts
     reasons: Counter = Counter()
     with connect(settings.database_url) as conn:
         pending = warehouse.count_fetched_articles(conn)
-        LOGGER.info("%d fetched articles to extract with %s worker(s)", pending,
-                    settings.extract_workers or os.cpu_count())
+        LOGGER.info("%d fetched articles to extract with %d worker process(es)", pending,
+                    default_workers(settings.extract_workers))
         if pending:
             with extract_pool(settings) as pool:
                 while batch := warehouse.claim_fetched_articles(conn, EXTRACT_BATCH):
@@ -246,7 +245,7 @@ def mark_for_reprocess(*, site: str | None = None, since: datetime | None = None
     return marked
 
 
-def _extract_batch(conn, pool: Executor, batch: list[dict], settings: Settings, counts: Counter,
+def _extract_batch(conn, pool: SafePool, batch: list[dict], settings: Settings, counts: Counter,
                    reasons: Counter) -> None:
     sites = {row["id"]: site_of(row["final_url"]) for row in batch}
     known = warehouse.known_boilerplate(conn, sites.values())
@@ -254,11 +253,13 @@ def _extract_batch(conn, pool: Executor, batch: list[dict], settings: Settings, 
                        content_type=row["content_type"] or "", summary=row["feed_summary"],
                        min_words=settings.min_article_words, boilerplate=known.get(sites[row["id"]], frozenset()))
             for row in batch]
+    extracted: list[tuple[int, ExtractedArticle]] = []
+    learned: dict[str, list[dict[int, str]]] = {}
     for row, result in zip(batch, pool.map(run_extract_job, jobs)):
         if isinstance(result, ExtractedArticle):
-            warehouse.save_extracted(conn, row["id"], result)
+            extracted.append((row["id"], result))
             if not row["extracted_before"]:  # reprocessing must not count a page's lines twice
-                warehouse.learn_site_lines(conn, sites[row["id"]], countable_lines(result.text))
+                learned.setdefault(sites[row["id"]], []).append(countable_lines(result.text))
             outcome, reason = "extracted", None
         elif isinstance(result, Rejection):
             warehouse.save_not_extracted(conn, row["id"], status="rejected", reason=result.reason)
@@ -270,6 +271,9 @@ def _extract_batch(conn, pool: Executor, batch: list[dict], settings: Settings, 
         if reason:
             reasons[reason] += 1
         LOGGER.info("article %s %s: %s%s", row["id"], row["url"], outcome, f" ({reason})" if reason else "")
+    warehouse.save_extracted_many(conn, extracted)
+    for site, articles in learned.items():
+        warehouse.learn_site_lines(conn, site, articles)
 
 
 # --- dedup -----------------------------------------------------------------------------------

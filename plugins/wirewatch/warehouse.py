@@ -296,21 +296,27 @@ def claim_fetched_articles(conn: Connection, limit: int) -> list[Row]:
         return [{**row, "body": bytes(row["body"])} for row in cur.fetchall()]
 
 
+SAVE_EXTRACTED = """UPDATE articles SET status = 'extracted', failure_reason = NULL,
+        title = %s, author = %s, published_at = %s, site_name = %s, language = %s,
+        page_canonical_url = %s, top_image = %s, text = %s, text_hash = %s, word_count = %s,
+        wire_note = %s, wire_source = %s, quality_flags = %s,
+        extraction = %s, extracted_at = now(), updated_at = now(),
+        deduped_at = NULL, tagged_at = NULL
+    WHERE id = %s"""
+
+
 def save_extracted(conn: Connection, article_id: int, article: ExtractedArticle) -> None:
+    save_extracted_many(conn, [(article_id, article)])
+
+
+def save_extracted_many(conn: Connection, articles: Sequence[tuple[int, ExtractedArticle]]) -> None:
+    """Store extracted articles; one round trip per 100 (execute_batch)."""
     with conn.cursor() as cur:
-        cur.execute(
-            """UPDATE articles SET status = 'extracted', failure_reason = NULL,
-                   title = %s, author = %s, published_at = %s, site_name = %s, language = %s,
-                   page_canonical_url = %s, top_image = %s, text = %s, text_hash = %s, word_count = %s,
-                   wire_note = %s, wire_source = %s, quality_flags = %s,
-                   extraction = %s, extracted_at = now(), updated_at = now(),
-                   deduped_at = NULL, tagged_at = NULL
-               WHERE id = %s""",
-            (article.title, article.author, article.published_at, article.site_name,
-             article.language, article.page_canonical_url, article.top_image, article.text, article.text_hash,
-             article.word_count, article.wire_note, article.wire_source, list(article.quality_flags),
-             json.dumps(article.extraction), article_id),
-        )
+        psycopg2.extras.execute_batch(cur, SAVE_EXTRACTED, [
+            (a.title, a.author, a.published_at, a.site_name, a.language, a.page_canonical_url, a.top_image, a.text,
+             a.text_hash, a.word_count, a.wire_note, a.wire_source, list(a.quality_flags), json.dumps(a.extraction),
+             article_id)
+            for article_id, a in articles])
 
 
 def save_not_extracted(conn: Connection, article_id: int, *, status: str, reason: str) -> None:
@@ -374,23 +380,34 @@ def known_boilerplate(conn: Connection, sites: Iterable[str]) -> dict[str, froze
     return {site: frozenset(keys) for site, keys in found.items()}
 
 
-def learn_site_lines(conn: Connection, site: str, lines: dict[int, str]) -> None:
-    """Count one more article of `site` and the short lines it carries."""
+def learn_site_lines(conn: Connection, site: str, articles: Sequence[dict[int, str]]) -> None:
+    """Count more articles of `site` and the short lines each carries (as if learned one by one)."""
+    if not articles:
+        return
     with conn.cursor() as cur:
         cur.execute(
-            """INSERT INTO site_profiles (site, articles) VALUES (%s, 1)
-               ON CONFLICT (site) DO UPDATE SET articles = site_profiles.articles + 1, updated_at = now()
+            """INSERT INTO site_profiles (site, articles) VALUES (%s, %s)
+               ON CONFLICT (site) DO UPDATE SET articles = site_profiles.articles + EXCLUDED.articles,
+                   updated_at = now()
                RETURNING articles""",
-            (site,),
+            (site, len(articles)),
         )
-        before = cur.fetchone()[0] - 1
-        if lines:
+        before = cur.fetchone()[0] - len(articles)
+        seen: dict[int, list] = {}  # key -> [sample, articles carrying it, site articles before its first]
+        for position, lines in enumerate(articles):
+            for key, sample in lines.items():
+                if key in seen:
+                    seen[key][1] += 1
+                else:
+                    seen[key] = [sample, 1, before + position]
+        if seen:
             psycopg2.extras.execute_values(
                 cur,
-                """INSERT INTO site_lines (site, line_key, sample, site_articles_before) VALUES %s
+                """INSERT INTO site_lines (site, line_key, sample, articles, site_articles_before) VALUES %s
                    ON CONFLICT (site, line_key) DO UPDATE SET
-                       articles = site_lines.articles + 1, last_seen = now()""",
-                [(site, key, sample, before) for key, sample in sorted(lines.items())],
+                       articles = site_lines.articles + EXCLUDED.articles, last_seen = now()""",
+                [(site, key, sample, count, first) for key, (sample, count, first) in sorted(seen.items())],
+                page_size=1000,
             )
 
 
