@@ -53,7 +53,7 @@ COMMENT ON TABLE site_lines IS 'Short lines seen in a site''s extracted articles
 CREATE OR REPLACE VIEW site_boilerplate AS
 SELECT s.site, s.line_key, s.sample, s.articles,
        p.articles - s.site_articles_before AS site_articles_since_first_seen,
-       round(s.articles::numeric / greatest(p.articles - s.site_articles_before, 1), 3) AS share,
+       round(s.articles::numeric / greatest(p.articles - s.site_articles_before, 1), 3)::float8 AS share,
        s.first_seen, s.last_seen
 FROM site_lines s JOIN site_profiles p USING (site)
 WHERE s.articles >= 3 AND s.articles >= 0.3 * (p.articles - s.site_articles_before);
@@ -68,7 +68,7 @@ SELECT coalesce(a.site_name, split_part(a.canonical_url, '/', 3)) AS site,
        count(*) FILTER (WHERE 'consent_text' = ANY (a.quality_flags)) AS consent_text,
        count(*) FILTER (WHERE 'short' = ANY (a.quality_flags)) AS short,
        count(*) FILTER (WHERE a.wire_source IS NOT NULL) AS wire_copies,
-       round(avg(a.word_count)) AS avg_words
+       round(avg(a.word_count))::integer AS avg_words
 FROM articles a
 WHERE a.status = 'extracted'
 GROUP BY 1;

@@ -1,7 +1,8 @@
 """The monitoring page shown inside the Airflow UI (mounted by plugins/wirewatch_monitor.py).
 
-Read-only views of the warehouse: the last run's summary, feed health, article outcomes and
-the most widely carried stories, as HTML and as JSON (under /api/…).
+Read-only views of the warehouse: the last run's summary, feed health, article outcomes,
+extraction quality and learned boilerplate per site, and the most widely carried stories, as HTML
+and as JSON (under /api/…).
 """
 
 from __future__ import annotations
@@ -21,6 +22,10 @@ QUERIES = {
     "feeds": "SELECT feed, outlet, status, error_streak, last_error, last_success_at, next_poll_at, url "
              "FROM report_feed_health ORDER BY (status = 'ok'), error_streak DESC, feed",
     "outcomes": "SELECT status, reason, articles, latest FROM report_article_outcomes ORDER BY status, articles DESC",
+    "quality": "SELECT site, articles, clean, paywall_teaser, mojibake, consent_text, short, wire_copies, avg_words "
+               "FROM report_extraction_quality ORDER BY articles DESC, site",
+    "boilerplate": "SELECT site, sample, articles, share, last_seen FROM site_boilerplate "
+                   "ORDER BY site, articles DESC LIMIT 100",
     "stories": "SELECT title, outlets, articles, first_seen_at, array_to_string(topics, ', ') AS topics "
                "FROM report_story_clusters ORDER BY last_seen_at DESC, outlets DESC LIMIT 50",
 }
@@ -51,7 +56,9 @@ def create_app(settings_factory: Callable[[], Settings] = Settings.from_env) -> 
             run_id = warehouse.latest_run_id(conn)
             summary = format_summary(run_summary(conn, run_id)) if run_id else "No pipeline run recorded yet."
         sections = [f"<h2>Last run</h2><pre>{html.escape(summary)}</pre>"]
-        for title, name in (("Feed health", "feeds"), ("Article outcomes", "outcomes"), ("Latest stories", "stories")):
+        for title, name in (("Feed health", "feeds"), ("Article outcomes", "outcomes"),
+                            ("Extraction quality by site", "quality"), ("Learned site boilerplate", "boilerplate"),
+                            ("Latest stories", "stories")):
             sections.append(f"<h2>{title}</h2>{_table(fetch(name))}")
         return (f"<!doctype html><html><head><meta charset='utf-8'><title>wirewatch</title><style>{STYLE}</style>"
                 f"</head><body><h1>wirewatch</h1>{''.join(sections)}</body></html>")
