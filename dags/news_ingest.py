@@ -19,7 +19,8 @@ from datetime import datetime, timedelta, timezone
 
 from airflow.sdk import dag, task
 
-from wirewatch import pipeline, report
+from wirewatch import pipeline
+from wirewatch_tasks import process_stored_pages
 
 HTTP_POOL = "wirewatch_http"
 
@@ -60,25 +61,9 @@ def news_ingest():
     def fetch_articles(shard: dict[str, int], run_id: str | None = None) -> dict:
         return pipeline.fetch_articles(shard["shard"], shard["shards"], run_id=run_id)
 
-    @task
-    def extract(_fetched: list[dict], run_id: str | None = None) -> dict:
-        return pipeline.extract_articles(run_id=run_id)
-
-    @task
-    def dedup(_extracted: dict, run_id: str | None = None) -> dict:
-        return pipeline.dedup_articles(run_id=run_id)
-
-    @task
-    def tag(_deduped: dict, run_id: str | None = None) -> dict:
-        return pipeline.tag_articles(run_id=run_id)
-
-    @task
-    def report_run(_tagged: dict, run_id: str | None = None) -> dict:
-        return report.log_run_summary(run_id)
-
     polled = poll_feeds.expand(shard=plan_poll())
     fetched = fetch_articles.expand(shard=plan_fetch(polled))
-    report_run(tag(dedup(extract(fetched))))
+    process_stored_pages(fetched)
 
 
 news_ingest_dag = news_ingest()

@@ -18,7 +18,8 @@ from datetime import datetime, timedelta, timezone
 
 from airflow.sdk import Param, dag, task
 
-from wirewatch import pipeline, report
+from wirewatch import pipeline
+from wirewatch_tasks import process_stored_pages
 
 STATUSES = ["extracted", "rejected", "failed"]
 
@@ -49,23 +50,7 @@ def wirewatch_reprocess():
             since=datetime.fromisoformat(since).replace(tzinfo=timezone.utc) if since else None,
             statuses=tuple(params.get("statuses") or STATUSES))
 
-    @task
-    def extract(_marked: int, run_id: str | None = None) -> dict:
-        return pipeline.extract_articles(run_id=run_id)
-
-    @task
-    def dedup(_extracted: dict, run_id: str | None = None) -> dict:
-        return pipeline.dedup_articles(run_id=run_id)
-
-    @task
-    def tag(_deduped: dict, run_id: str | None = None) -> dict:
-        return pipeline.tag_articles(run_id=run_id)
-
-    @task
-    def report_run(_tagged: dict, run_id: str | None = None) -> dict:
-        return report.log_run_summary(run_id)
-
-    report_run(tag(dedup(extract(mark()))))
+    process_stored_pages(mark())
 
 
 wirewatch_reprocess_dag = wirewatch_reprocess()

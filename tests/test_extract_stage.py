@@ -125,3 +125,20 @@ def test_reprocess_skips_articles_without_a_stored_page(settings, db, status):
     query(db, "DELETE FROM raw_pages RETURNING 1")
     with psycopg2.connect(settings.database_url) as conn:
         assert warehouse.mark_for_reprocess(conn, statuses=[status]) == 0
+
+
+def test_reprocess_command_re_extracts_and_reports(settings, db, capsys):
+    from wirewatch.cli import main
+
+    store_pages(settings.database_url, {"https://www.d.example/x": page(STORIES[3] * 3, "X"),
+                                        "https://e.example/y": page(STORIES[4] * 3, "Y")})
+    pipeline.extract_articles(run_id="r1", settings=settings)
+    query(db, "UPDATE articles SET text = 'stale' RETURNING 1")
+    assert main(["reprocess", "--site", "d.example"]) == 0
+    out = capsys.readouterr().out
+    assert "1 stored pages marked for re-extraction" in out and "re-extracted 1 articles" in out
+    texts = dict(query(db, "SELECT url, text FROM articles"))
+    assert texts["https://e.example/y"] == "stale"  # another site: untouched
+    assert "Izmail" in texts["https://www.d.example/x"]
+    assert main(["reprocess", "--since", "2999-01-01"]) == 0
+    assert "0 stored pages marked" in capsys.readouterr().out

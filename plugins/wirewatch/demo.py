@@ -126,6 +126,8 @@ class CorpusServer:
 
 
 def load_dag_module(path: Path = DAG_FILE) -> ModuleType:
+    if str(path.parent) not in sys.path:  # as Airflow does for its dags folder: shared task modules import
+        sys.path.insert(0, str(path.parent))
     spec = importlib.util.spec_from_file_location(path.stem, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
