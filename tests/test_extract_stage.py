@@ -2,11 +2,13 @@
 learning, re-extraction without refetching, and raw-page retention."""
 
 import dataclasses
+from pathlib import Path
 from datetime import timedelta
 import html
 
 import psycopg2
 import pytest
+import yaml
 
 from conftest import query, scalar
 from wirewatch import pipeline, warehouse
@@ -142,3 +144,18 @@ def test_reprocess_command_re_extracts_and_reports(settings, db, capsys):
     assert "Izmail" in texts["https://www.d.example/x"]
     assert main(["reprocess", "--since", "2999-01-01"]) == 0
     assert "0 stored pages marked" in capsys.readouterr().out
+
+
+def test_reprocessed_articles_keep_their_stories(settings, db):
+    truths = sorted((Path(__file__).parents[1] / "bench" / "extraction" / "pages" / "tribune-uk").glob("*.yaml"))[:3]
+    texts = [yaml.safe_load(path.read_text(encoding="utf-8"))["text"].split("\n\n") for path in truths]
+    store_pages(settings.database_url, {f"https://f.example/{n}": page(text, f"Story {n}") for n, text in enumerate(texts)})
+    pipeline.extract_articles(run_id="r1", settings=settings)
+    pipeline.dedup_articles(run_id="r1", settings=settings)
+    before = query(db, "SELECT id, story_id FROM articles ORDER BY id")
+    with psycopg2.connect(settings.database_url) as conn:
+        assert warehouse.mark_for_reprocess(conn) == 3
+    pipeline.extract_articles(run_id="r2", settings=settings)
+    assert pipeline.dedup_articles(run_id="r2", settings=settings)["articles_deduped"] == 3
+    assert query(db, "SELECT id, story_id FROM articles ORDER BY id") == before
+    assert scalar(db, "SELECT count(*) FROM stories") == 3

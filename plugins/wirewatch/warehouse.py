@@ -445,17 +445,32 @@ def story_candidates(conn: Connection, since: datetime, until: datetime) -> list
 
 def assign_story(conn: Connection, article_id: int, *, story_id: int | None, duplicate_of: int | None,
                  similarity: float) -> int:
-    """Put the article in `story_id`, or in a new story when None. -> the story id."""
+    """Put the article in `story_id`, or in a new story when None. -> the story id.
+
+    A re-extracted article (reprocess, refetch) is deduplicated again: if it was alone in its
+    story it keeps that story rather than founding another, and a story it leaves empty is removed."""
     with conn.cursor() as cur:
+        cur.execute(
+            """SELECT a.story_id, count(other.id) FROM articles a
+               LEFT JOIN articles other ON other.story_id = a.story_id AND other.id <> a.id
+               WHERE a.id = %s GROUP BY a.story_id""",
+            (article_id,),
+        )
+        previous, companions = cur.fetchone() or (None, 0)
         if story_id is None:
-            cur.execute("INSERT INTO stories DEFAULT VALUES RETURNING id")
-            story_id = cur.fetchone()[0]
+            if previous is not None and companions == 0:
+                story_id = previous
+            else:
+                cur.execute("INSERT INTO stories DEFAULT VALUES RETURNING id")
+                story_id = cur.fetchone()[0]
         cur.execute(
             """UPDATE articles SET story_id = %s, duplicate_of = %s, similarity = %s, deduped_at = now(),
                    updated_at = now()
                WHERE id = %s""",
             (story_id, duplicate_of, similarity, article_id),
         )
+        if previous is not None and previous != story_id and companions == 0:
+            cur.execute("DELETE FROM stories WHERE id = %s", (previous,))
     return story_id
 
 
