@@ -57,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     pages = load_pages(args.pages)
+    if not pages:
+        parser.error(f"no labelled pages (*.html with *.yaml) under {args.pages}")
     articles = [p for p in pages if p.is_article]
     known = learned_boilerplate(pages)
     systems = ("trafilatura", "wirewatch-no-learning", "wirewatch")

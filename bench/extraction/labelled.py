@@ -46,8 +46,9 @@ class Page:
 
 
 def load_pages(root: Path = PAGES) -> list[Page]:
+    """Pages under `root`: a folder of site folders, or one site's folder."""
     pages = []
-    for html_path in sorted(root.glob("*/*.html")):
+    for html_path in sorted(root.glob("*.html")) or sorted(root.glob("*/*.html")):
         truth = yaml.safe_load(html_path.with_suffix(".yaml").read_text(encoding="utf-8"))
         pages.append(Page(site=html_path.parent.name, slug=html_path.stem, body=html_path.read_bytes(), truth=truth))
     return pages
