@@ -10,8 +10,6 @@ import atexit
 import itertools
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
