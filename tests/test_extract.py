@@ -104,8 +104,17 @@ def test_short_text_is_rejected():
     "Create a free account to read 3 articles a month",
 ])
 def test_paywall_markers_cut_the_rest(line):
-    cleaned = clean_text(f"The story paragraph stays.\n{line}\nPlan perks that must go.")
-    assert cleaned.text == "The story paragraph stays."
+    cleaned = clean_text(f"{TEASER}\n{line}\nPlan perks that must go.")
+    assert cleaned.text == TEASER and cleaned.paywall_cut
+
+
+TEASER = ("The defence ministry said on Tuesday that two brigades had been moved to the eastern border overnight, "
+          "the largest redeployment this year, and that more units would follow.")
+
+
+def test_subscription_banner_above_the_story_removes_only_itself():
+    cleaned = clean_text(f"Abonnez-vous à notre newsletter internationale.\n{TEASER}\nA second paragraph.")
+    assert cleaned.text == f"{TEASER}\nA second paragraph." and not cleaned.paywall_cut
 
 
 @pytest.mark.parametrize("line", ["₹2,700", "$9.99/month", "€4,50 / Monat", "12 Months", "£5 per week"])

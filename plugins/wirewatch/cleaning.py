@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from wirewatch.text import word_count
+
 # Lines that start a paywall / subscription prompt: from the first such line on, nothing is story.
 # English plus the most common forms in French, German, Spanish, Italian and Portuguese.
 PAYWALL_MARKERS = re.compile(
@@ -39,6 +41,9 @@ PAYWALL_MARKERS = re.compile(
     )""",
     re.IGNORECASE | re.VERBOSE,
 )
+# A paywall prompt cuts the text only after at least this much story (a teaser); above that it
+# is a subscription banner, and only its own line goes.
+PAYWALL_MIN_TEASER_WORDS = 25
 PAYWALL_INLINE = re.compile(r"\b\d+\s+free\s+articles?\b|\{\{\s*free_limit\s*\}\}", re.IGNORECASE)
 
 # A line that is only a price, a period or a per-period price, or a short plan line carrying one
@@ -190,6 +195,10 @@ def clean_text(text: str, *, title: str | None = None, description: str | None =
     wire_note = None
     for position, (line, stripped) in enumerate(zip(lines, stripped_lines)):
         if PAYWALL_MARKERS.search(stripped) or PAYWALL_INLINE.search(stripped):
+            if word_count(" ".join(kept)) < PAYWALL_MIN_TEASER_WORDS:
+                # Nothing to be a teaser of yet: a subscription banner above the story, not a wall.
+                removed.append(line)
+                continue
             removed.extend(lines[position:])
             return CleanText(text="\n".join(kept), wire_note=wire_note, removed_lines=removed, paywall_cut=True)
         if SYNDICATION_NOTE.search(stripped) and len(stripped) < 400:
