@@ -28,7 +28,10 @@ def load_expected() -> dict[str, list[dict]]:
 
 
 EXPECTED = load_expected()
-ARTICLES = EXPECTED["articles"]
+# kind same-article: a link whose canonical URL is another listed page's (an AMP variant), so it
+# never gets an article row of its own; the rest are stored under their own path.
+SAME_ARTICLE = [a for a in EXPECTED["articles"] if a["kind"] == "same-article"]
+ARTICLES = [a for a in EXPECTED["articles"] if a["kind"] != "same-article"]
 SEED_STORY = "wire-seed"  # the story of ../shared/seed-article.txt, syndicated to every demo outlet
 STATUS_OF_KIND = {"article": {"extracted"}, "not-article": {"rejected"}, "dead": {"failed", "queued"}}
 JUNK = ("Subscribe", "₹", "free articles")
@@ -103,6 +106,22 @@ def test_first_run_loads_the_corpus_exactly(corpus_feeds, run_dag, db):
         # Whichever of the two was stored first is the original (feeds are polled concurrently).
         copy, original = found[article["path"]], found[article["exact_copy_of"]]
         assert (copy["duplicate_of"], original["duplicate_of"]) in ((original["id"], None), (None, copy["id"]))
+
+    # A link that canonicalises to a listed page: no row of its own; its feed lists that article.
+    assert SAME_ARTICLE, "the corpus has no same-article link (the AMP page)"
+    for link in SAME_ARTICLE:
+        assert link["path"] not in found
+        article = found[link["same_article_as"]]
+        assert article["status"] == "extracted", link["same_article_as"]
+        listed_by = {path_of(url) for (url,) in query(db, "SELECT f.url FROM feed_entries e JOIN feeds f "
+                                                         "ON f.id = e.feed_id WHERE e.article_id = %s",
+                                                      (article["id"],))}
+        folder = link["path"].split("/")[1]
+        assert any(feed.split("/")[1] == folder for feed in listed_by), (link["path"], listed_by)
+        # One feed_entries row per (feed, article): the link's own guid, if kept, points there too.
+        for (article_id,) in query(db, "SELECT article_id FROM feed_entries WHERE entry_id = %s",
+                                   (link["entry_id"],)):
+            assert article_id == article["id"], link["path"]
 
     seed_copies = [found[a["path"]] for a in ARTICLES if a["story"] == SEED_STORY]
     assert len(seed_copies) >= 4
