@@ -1,8 +1,10 @@
+"""The pure part of dedup: shingles, MinHash LSH band keys, and the verified best match."""
+
 from pathlib import Path
 
-from wirewatch.dedup import StoryIndex, containment, shingles
+from wirewatch.dedup import (BANDS, Candidate, best_match, containment, fingerprint, jaccard, lock_key,
+                             shingles)
 from wirewatch.extract import clean_text
-from wirewatch.text import text_fingerprint
 
 STORY = clean_text((Path(__file__).parent / "fixtures" / "seed-article.txt").read_text()).text
 PARAGRAPHS = STORY.split("\n")
@@ -18,43 +20,71 @@ FOLLOW_UP = ("The US State Department on Thursday said Russia was responsible fo
              "recruitment drives abroad, saying the department had nothing to confirm at this stage.")
 
 
-def index_with(*texts: str) -> StoryIndex:
-    index = StoryIndex(threshold=0.5)
-    for story_id, text in enumerate(texts, start=1):
-        index.add(article_id=story_id * 10, story_id=story_id, text_hash=text_fingerprint(text), text=text)
-    return index
+def shared_bands(a: str, b: str) -> int:
+    return len(set(fingerprint(a).band_keys) & set(fingerprint(b).band_keys))
 
 
-def test_containment_of_identical_and_disjoint():
+def candidates(*texts: str) -> list[Candidate]:
+    return [Candidate(article_id=n * 10, story_id=n, text=text) for n, text in enumerate(texts, start=1)]
+
+
+def test_containment_and_jaccard_of_identical_and_disjoint():
     a = shingles(STORY)
-    assert containment(a, a) == 1.0
-    assert containment(a, shingles(OTHER)) == 0.0
+    assert containment(a, a) == jaccard(a, a) == 1.0
+    assert containment(a, shingles(OTHER)) == jaccard(a, shingles(OTHER)) == 0.0
     assert containment(a, frozenset()) == 0.0
 
 
-def test_exact_copy_matches_by_fingerprint_despite_typography():
-    copy = STORY.replace("--", " — ").upper()
-    match = index_with(OTHER, STORY).match(text_hash=text_fingerprint(copy), text=copy)
-    assert (match.kind, match.story_id, match.matched_article_id) == ("exact", 2, 20)
+def test_band_keys_are_deterministic_signed_64_bit_and_one_per_band():
+    keys = fingerprint(STORY).band_keys
+    assert keys == fingerprint(STORY).band_keys
+    assert len(keys) == BANDS and len(set(keys)) == BANDS
+    assert all(-2**63 <= key < 2**63 for key in keys)
 
 
-def test_syndicated_copy_with_new_intro_and_dropped_paragraph_joins_story():
+def test_typography_does_not_change_the_fingerprint():
+    assert fingerprint(STORY.upper().replace(",", " ,")) == fingerprint(STORY)
+
+
+def test_copies_share_bands_and_unrelated_texts_do_not():
+    truncated = "\n".join(PARAGRAPHS[:len(PARAGRAPHS) // 2])
+    reworded = "\n".join(["WASHINGTON — The outlet's own new introduction goes here."] + PARAGRAPHS[1:])
+    assert shared_bands(STORY, reworded) > BANDS // 2
+    assert shared_bands(STORY, truncated) >= 3
+    assert shared_bands(STORY, OTHER) == 0
+    assert shared_bands(STORY, FOLLOW_UP) == 0
+
+
+def test_too_short_text_gets_no_bands_and_never_matches_on_overlap():
+    short = "Russia alone is responsible"
+    assert fingerprint(short).band_keys == () and not fingerprint(short).comparable
+    assert best_match(fingerprint(short), candidates(short + " for the war"), 0.6).kind == "new"
+
+
+def test_syndicated_copy_with_new_intro_and_dropped_paragraph_matches():
     copy = "\n".join(["WASHINGTON — A new intro written by the outlet's own desk."] + PARAGRAPHS[:-1])
-    match = index_with(OTHER, STORY).match(text_hash=text_fingerprint(copy), text=copy)
-    assert match.kind == "near" and match.story_id == 2 and match.similarity > 0.9
+    match = best_match(fingerprint(copy), candidates(OTHER, STORY), 0.6)
+    assert (match.kind, match.story_id, match.matched_article_id) == ("near", 2, 20)
+    assert match.similarity > 0.9
 
 
-def test_truncated_teaser_copy_joins_story():
-    teaser = "\n".join(PARAGRAPHS[:2])
-    match = index_with(STORY).match(text_hash=text_fingerprint(teaser), text=teaser)
-    assert match.kind == "near" and match.story_id == 1
+def test_truncated_teaser_matches_by_containment_though_jaccard_is_low():
+    teaser = "\n".join(PARAGRAPHS[:3])
+    assert jaccard(shingles(teaser), shingles(STORY)) < 0.5
+    match = best_match(fingerprint(teaser), candidates(STORY), 0.6)
+    assert match.kind == "near" and match.similarity == 1.0
 
 
 def test_same_topic_different_story_is_new():
-    match = index_with(STORY, OTHER).match(text_hash=text_fingerprint(FOLLOW_UP), text=FOLLOW_UP)
+    match = best_match(fingerprint(FOLLOW_UP), candidates(STORY, OTHER), 0.6)
     assert match.kind == "new" and match.similarity < 0.2
 
 
-def test_too_short_text_never_matches_on_overlap():
-    short = "Russia alone is responsible"
-    assert index_with(STORY).match(text_hash=text_fingerprint(short), text=short).kind == "new"
+def test_earliest_candidate_wins_a_tie():
+    match = best_match(fingerprint(STORY), candidates(STORY, STORY), 0.6)
+    assert match.story_id == 1
+
+
+def test_lock_keys_are_stable_signed_64_bit():
+    assert lock_key("abc") == lock_key("abc") != lock_key("abd")
+    assert -2**63 <= lock_key("https://example.com/a") < 2**63

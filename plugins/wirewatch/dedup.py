@@ -1,34 +1,108 @@
-"""Dedup: decide which story an article belongs to.
+"""Dedup: fingerprints of an article's text, and the decision which story it belongs to.
 
-Exact duplicate: same fingerprint of normalised text. Syndicated copy: its 5-word shingles are
-mostly contained in an earlier article's (containment = shared / smaller set, so a truncated
-copy or one with an added intro still matches). This first method compares against every
-candidate in the time window; it is an in-memory scan, fine for tens of thousands of articles.
+Exact duplicate: same hash of normalised text. Near duplicate (a syndicated copy with another
+headline, chrome, an added intro, a dropped or truncated tail): found in two steps.
+
+1. Candidates: a MinHash signature (datasketch) over the text's 5-word shingles is cut into
+   `BANDS` bands of `ROWS` values; each band is hashed to one 64-bit key, stored in the
+   warehouse's `article_bands` table and looked up through its index. Two texts share a band with
+   probability 1 - (1 - J**ROWS)**BANDS for Jaccard similarity J: 64 bands of 2 rows find 93 % of
+   pairs at J = 0.2 (a two-paragraph teaser of a ten-paragraph story) and 99.9 % at J = 0.35,
+   while unrelated texts (J < 0.01) almost never collide.
+2. Verification: the shingle sets of the new text and of each candidate are compared exactly.
+   Containment (shared / smaller set) rather than Jaccard, so a truncated copy or one with an
+   extra paragraph still counts as a copy.
+
+Everything here is pure computation; the warehouse does the lookups and the locking.
 """
 
 from __future__ import annotations
 
+import hashlib
 import zlib
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 
-from wirewatch.text import normalize_for_hash
+import numpy as np
+from datasketch import MinHash
+
+from wirewatch.text import normalize_for_hash, text_fingerprint
 
 SHINGLE_WORDS = 5
 # Below this many shingles a text is too short to call a copy on overlap alone.
 MIN_SHINGLES = 10
+# Signature layout. Changing any of these (or the seed) changes every band key: stored articles
+# would need deduplicating again (`wirewatch reprocess`) before new ones could match them.
+NUM_PERM = 128
+BANDS = 64
+ROWS = NUM_PERM // BANDS
+SEED = 20261125
+_PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=SEED).permutations
+# Odd 64-bit multipliers that mix a band's values and its position into one key.
+_MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F], dtype=np.uint64)
+_BAND_SALT = (np.arange(BANDS, dtype=np.uint64) + np.uint64(1)) * np.uint64(0x165667B19E3779F9)
 
 
 def shingles(text: str, size: int = SHINGLE_WORDS) -> frozenset[int]:
+    """32-bit hashes of the text's overlapping `size`-word sequences (after normalisation)."""
     words = normalize_for_hash(text).split()
     if len(words) < size:
         return frozenset({zlib.crc32(" ".join(words).encode())}) if words else frozenset()
     return frozenset(zlib.crc32(" ".join(words[i:i + size]).encode()) for i in range(len(words) - size + 1))
 
 
+def band_keys(shingle_set: Iterable[int]) -> tuple[int, ...]:
+    """The LSH band keys of a shingle set: BANDS signed 64-bit integers (PostgreSQL bigint)."""
+    values = list(shingle_set)
+    if not values:
+        return ()
+    signature = MinHash(num_perm=NUM_PERM, hashfunc=int, permutations=_PERMUTATIONS, scheme="affine32")
+    signature.update_batch(values)
+    rows = signature.hashvalues.astype(np.uint64).reshape(BANDS, ROWS)
+    with np.errstate(over="ignore"):  # wrap-around multiplication is the point
+        keys = (rows * _MIX[:ROWS]).sum(axis=1, dtype=np.uint64) ^ _BAND_SALT
+        keys ^= keys >> np.uint64(29)
+    return tuple(int(key) for key in keys.view(np.int64))
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What dedup needs of a text: its exact hash, its shingles and its LSH band keys."""
+
+    text_hash: str
+    shingles: frozenset[int]
+    band_keys: tuple[int, ...]
+
+    @property
+    def comparable(self) -> bool:
+        """Long enough for overlap to mean anything (else only an exact copy can match)."""
+        return len(self.shingles) >= MIN_SHINGLES
+
+
+def fingerprint(text: str) -> Fingerprint:
+    found = shingles(text)
+    return Fingerprint(text_fingerprint(text), found, band_keys(found) if len(found) >= MIN_SHINGLES else ())
+
+
 def containment(a: frozenset[int], b: frozenset[int]) -> float:
     if not a or not b:
         return 0.0
     return len(a & b) / min(len(a), len(b))
+
+
+def jaccard(a: frozenset[int], b: frozenset[int]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An article already in a story that shares a band (or the text hash) with the new one."""
+
+    article_id: int
+    story_id: int
+    text: str
 
 
 @dataclass(frozen=True)
@@ -41,46 +115,24 @@ class StoryMatch:
     similarity: float = 1.0
 
 
-@dataclass
-class _Known:
-    article_id: int
-    story_id: int
-    text_hash: str
-    shingles: frozenset[int]
-
-
-@dataclass
-class StoryIndex:
-    """Articles already assigned to stories, searched for the story of each new article."""
-
-    threshold: float = 0.5
-    _known: list[_Known] = field(default_factory=list)
-    _by_hash: dict[str, _Known] = field(default_factory=dict)
-
-    def add(self, *, article_id: int, story_id: int, text_hash: str, text: str) -> None:
-        known = _Known(article_id, story_id, text_hash, shingles(text))
-        self._known.append(known)
-        # The first article with a fingerprint is the original the others duplicate.
-        self._by_hash.setdefault(text_hash, known)
-
-    def __len__(self) -> int:
-        return len(self._known)
-
-    def match(self, *, text_hash: str, text: str) -> StoryMatch:
-        exact = self._by_hash.get(text_hash)
-        if exact is not None:
-            return StoryMatch("exact", exact.story_id, exact.article_id, 1.0)
-        mine = shingles(text)
-        if len(mine) < MIN_SHINGLES:
-            return StoryMatch("new", similarity=0.0)
-        best: _Known | None = None
-        best_score = 0.0
-        for known in self._known:
-            if len(known.shingles) < MIN_SHINGLES:
+def best_match(new: Fingerprint, candidates: Iterable[Candidate], threshold: float) -> StoryMatch:
+    """The candidate story the new text is a copy of, by containment of shingles; the earliest
+    candidate wins ties (candidates come earliest first), so copies join the original's story."""
+    best: Candidate | None = None
+    best_score = 0.0
+    if new.comparable:
+        for candidate in candidates:
+            theirs = shingles(candidate.text)
+            if len(theirs) < MIN_SHINGLES:
                 continue
-            score = containment(mine, known.shingles)
+            score = containment(new.shingles, theirs)
             if score > best_score:
-                best, best_score = known, score
-        if best is not None and best_score >= self.threshold:
-            return StoryMatch("near", best.story_id, best.article_id, round(best_score, 4))
-        return StoryMatch("new", similarity=round(best_score, 4))
+                best, best_score = candidate, score
+    if best is not None and best_score >= threshold:
+        return StoryMatch("near", best.story_id, best.article_id, round(best_score, 4))
+    return StoryMatch("new", similarity=round(best_score, 4))
+
+
+def lock_key(value: str) -> int:
+    """A signed 64-bit advisory-lock key for a text hash or URL key."""
+    return int.from_bytes(hashlib.blake2b(value.encode("utf-8"), digest_size=8).digest(), "big", signed=True)

@@ -17,12 +17,13 @@ from wirewatch import polling, rawpages, warehouse
 from wirewatch.actors import load_gazetteer
 from wirewatch.boilerplate import countable_lines, site_of
 from wirewatch.db import connect
-from wirewatch.dedup import StoryIndex
+from wirewatch.dedup import StoryMatch, best_match, fingerprint, lock_key
 from wirewatch.extract import ExtractedArticle, Rejection, extract_article, media_rejection
 from wirewatch.fetch import Download, download, make_session
 from wirewatch.politeness import HostPolicy
 from wirewatch.settings import Settings
 from wirewatch.topics import load_taxonomy
+from wirewatch.urls import page_key
 from wirewatch.workers import SafePool, default_workers
 
 LOGGER = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ STAGE_COUNTS = {
              "articles_new", "articles_known"),
     "fetch": ("fetched", "rejected", "failed", "retrying"),
     "extract": ("extracted", "rejected", "failed"),
-    "dedup": ("articles_deduped", "new_stories", "syndicated_copies", "exact_duplicates"),
+    "dedup": ("articles_deduped", "new_stories", "syndicated_copies", "exact_duplicates", "same_page_merged"),
     "tag": ("articles_tagged", "topic_links", "actor_links", "articles_without_topic"),
 }
 
@@ -278,40 +279,86 @@ def _extract_batch(conn, pool: SafePool, batch: list[dict], settings: Settings, 
 
 # --- dedup -----------------------------------------------------------------------------------
 
-def dedup_articles(*, run_id: str, settings: Settings | None = None) -> Counts:
-    """Assign every newly extracted article to a story: exact copy, syndicated copy, or new story."""
+# Articles read per round, and candidates (sharing most LSH bands) verified per article.
+DEDUP_BATCH = 500
+DEDUP_CANDIDATES = 20
+DEDUP_OUTCOME_COUNT = {"exact": "exact_duplicates", "near": "syndicated_copies", "new": "new_stories",
+                       "same_page": "same_page_merged"}
+
+
+def dedup_articles(*, run_id: str, shard: int = 0, shards: int = 1, settings: Settings | None = None) -> Counts:
+    """Put every newly extracted article (of this shard) in a story: the same page as a stored
+    article (rel=canonical), an exact copy, a syndicated copy, or a new story.
+
+    Each article is decided and recorded in its own transaction under advisory locks on its
+    fingerprint keys (see warehouse.lock_dedup_keys), so any number of workers, shards or DAG
+    runs can deduplicate at once without splitting a story."""
     settings = _settings(settings)
     counts: Counter = Counter()
+    contested: set[int] = set()  # claimed by another worker right now: theirs to finish
     with connect(settings.database_url) as conn:
+        index_missing_bands(conn)
+        while batch := [row for row in warehouse.articles_to_dedup(conn, shard, shards, DEDUP_BATCH)
+                        if row["id"] not in contested]:
+            for article in batch:
+                outcome = dedup_article(conn, article, settings)
+                if outcome is None:
+                    contested.add(article["id"])
+                    continue
+                counts["articles_deduped"] += 1
+                counts[DEDUP_OUTCOME_COUNT[outcome]] += 1
+            LOGGER.info("deduplicated %d articles so far", counts["articles_deduped"])
+            if all(row["id"] in contested for row in batch):
+                break
+    return _finish(settings, run_id, "dedup", shard, counts, Counter())
+
+
+def index_missing_bands(conn) -> int:
+    """Store the LSH bands of articles deduplicated before the index existed, so that new copies
+    find them. -> how many (zero, after the first run following the upgrade)."""
+    indexed = 0
+    while batch := warehouse.articles_without_bands(conn, DEDUP_BATCH):
+        for article in batch:
+            found = fingerprint(article["text"] or "")
+            warehouse.save_bands(conn, article["id"], found.band_keys, len(found.shingles))
+        conn.commit()
+        indexed += len(batch)
+    if indexed:
+        LOGGER.info("indexed the LSH bands of %d articles deduplicated before the index existed", indexed)
+    return indexed
+
+
+def dedup_article(conn, article: dict, settings: Settings) -> str | None:
+    """Decide and record one article's story in one transaction. -> 'same_page', 'exact', 'near'
+    or 'new'; None when another worker holds the article."""
+    found = fingerprint(article["text"] or "")
+    key = page_key(article["canonical_url"], article["page_canonical_url"])
+    try:
         with conn.cursor() as cur:
-            # One dedup at a time: two workers must not found two stories for copies of one story.
-            cur.execute("SELECT pg_advisory_lock(hashtext('wirewatch.dedup'))")
-        try:
-            pending = warehouse.articles_to_dedup(conn)
-            if pending:
-                window = timedelta(days=settings.dedup_window_days)
-                index = StoryIndex(threshold=settings.near_duplicate_containment)
-                for known in warehouse.story_candidates(conn, pending[0]["seen_at"] - window,
-                                                        pending[-1]["seen_at"] + window):
-                    index.add(article_id=known["id"], story_id=known["story_id"],
-                              text_hash=known["text_hash"], text=known["text"])
-                for article in pending:
-                    match = index.match(text_hash=article["text_hash"], text=article["text"])
-                    story_id = warehouse.assign_story(
-                        conn, article["id"], story_id=match.story_id,
-                        duplicate_of=match.matched_article_id if match.kind == "exact" else None,
-                        similarity=match.similarity)
-                    conn.commit()
-                    index.add(article_id=article["id"], story_id=story_id, text_hash=article["text_hash"],
-                              text=article["text"])
-                    counts[{"exact": "exact_duplicates", "near": "syndicated_copies", "new": "new_stories"}[match.kind]] += 1
-            counts["articles_deduped"] = len(pending)
-        finally:
+            # Losing the last few commits in a crash only leaves those articles to deduplicate again.
+            cur.execute("SET LOCAL synchronous_commit = off")
+        warehouse.lock_dedup_keys(conn, [*found.band_keys, lock_key(article["text_hash"]), lock_key(key)])
+        if not warehouse.claim_for_dedup(conn, article["id"], article["text_hash"]):
             conn.rollback()
-            with conn.cursor() as cur:
-                cur.execute("SELECT pg_advisory_unlock(hashtext('wirewatch.dedup'))")
+            return None
+        same_page = warehouse.article_with_url_key(conn, key, article["id"])
+        if same_page is not None:
+            warehouse.merge_article(conn, article["id"], same_page)
             conn.commit()
-    return _finish(settings, run_id, "dedup", 0, counts, Counter())
+            return "same_page"
+        exact = warehouse.exact_duplicate(conn, article["text_hash"], article["id"])
+        if exact is not None:
+            match = StoryMatch("exact", exact["story_id"], exact["id"], 1.0)
+        else:
+            candidates = warehouse.band_candidates(conn, found.band_keys, article["id"], article["seen_at"],
+                                                   timedelta(days=settings.dedup_window_days), DEDUP_CANDIDATES)
+            match = best_match(found, candidates, settings.near_duplicate_containment)
+        warehouse.assign_story(conn, article["id"], match, found.band_keys, len(found.shingles), key)
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
+    return match.kind
 
 
 # --- tag -------------------------------------------------------------------------------------

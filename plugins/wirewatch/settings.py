@@ -64,7 +64,7 @@ class Settings:
     max_shards: int = 8
     min_article_words: int = 60
     dedup_window_days: int = 14
-    near_duplicate_containment: float = 0.5
+    near_duplicate_containment: float = 0.6
     # Private, loopback, link-local and metadata addresses are refused unless listed here
     # (CIDRs; the demo and tests allow 127.0.0.0/8 and ::1).
     allowed_networks: tuple[str, ...] = ()

@@ -18,6 +18,7 @@ import psycopg2.extras
 from wirewatch import rawpages
 from wirewatch.actors import ActorMention, Gazetteer
 from wirewatch.db import Connection, dict_cursor
+from wirewatch.dedup import Candidate, StoryMatch
 from wirewatch.extract import ExtractedArticle
 from wirewatch.feeds import FeedEntry, FeedSpec
 from wirewatch.fetch import Download
@@ -317,16 +318,24 @@ def save_extracted_many(conn: Connection, articles: Sequence[tuple[int, Extracte
              a.text_hash, a.word_count, a.wire_note, a.wire_source, list(a.quality_flags), json.dumps(a.extraction),
              article_id)
             for article_id, a in articles])
+    record_revisions(conn, [article_id for article_id, _ in articles])
 
 
 def save_not_extracted(conn: Connection, article_id: int, *, status: str, reason: str) -> None:
-    """The extract step's 'rejected' (not an article) or 'failed' (extractor error) outcome."""
+    """The extract step's 'rejected' (not an article) or 'failed' (extractor error) outcome. A
+    re-extracted article that no longer is one leaves its story."""
     with conn.cursor() as cur:
         cur.execute(
-            """UPDATE articles SET status = %s, failure_reason = %s, extracted_at = now(), updated_at = now()
-               WHERE id = %s""",
+            """UPDATE articles new SET status = %s, failure_reason = %s, extracted_at = now(), updated_at = now(),
+                   story_id = NULL, duplicate_of = NULL
+               FROM articles old WHERE new.id = %s AND old.id = new.id
+               RETURNING old.story_id""",
             (status, reason, article_id),
         )
+        left = cur.fetchone()
+    if left and left[0] is not None:
+        lock_stories(conn, [left[0]])
+        refresh_stories(conn, [left[0]])
 
 
 def save_unusable(conn: Connection, article_id: int, download: Download, *, status: str, reason: str,
@@ -420,58 +429,219 @@ def purge_site_lines(conn: Connection, older_than: timedelta) -> int:
 
 # --- dedup -----------------------------------------------------------------------------------
 
-def articles_to_dedup(conn: Connection) -> list[Row]:
+def articles_to_dedup(conn: Connection, shard: int, shards: int, limit: int) -> list[Row]:
+    """The next extracted, not yet deduplicated articles of a shard, earliest seen first (unlocked:
+    each is claimed in its own transaction by `claim_for_dedup`)."""
     with dict_cursor(conn) as cur:
         cur.execute(
-            f"""SELECT id, text, text_hash, {SEEN_AT} AS seen_at FROM articles
-                WHERE status = 'extracted' AND deduped_at IS NULL
-                ORDER BY {SEEN_AT}, id"""
+            f"""SELECT id, canonical_url, page_canonical_url, text, text_hash, {SEEN_AT} AS seen_at
+                FROM articles
+                WHERE status = 'extracted' AND deduped_at IS NULL AND id %% %s = %s
+                ORDER BY {SEEN_AT}, id LIMIT %s""",
+            (shards, shard, limit),
         )
         return cur.fetchall()
 
 
-def story_candidates(conn: Connection, since: datetime, until: datetime) -> list[Row]:
-    """Articles already in stories, seen within the window, earliest first."""
+def lock_dedup_keys(conn: Connection, keys: Iterable[int]) -> None:
+    """Take transaction-level advisory locks on the article's band keys, text hash and URL key, in
+    ascending order (no deadlocks). Two workers holding copies of one story share at least the
+    key through which one would find the other, so the second waits for the first to commit and
+    then sees its story: two stories for one copy cannot happen."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT DISTINCT unnest(%s::bigint[]) AS k "
+                    "ORDER BY 1) keys", (sorted(set(keys)),))
+
+
+def claim_for_dedup(conn: Connection, article_id: int, text_hash: str) -> bool:
+    """Lock the article if it still waits for dedup with the text we fingerprinted; False when
+    another worker has it, or it was deduplicated or re-extracted meanwhile."""
+    with conn.cursor() as cur:
+        cur.execute("""SELECT 1 FROM articles WHERE id = %s AND status = 'extracted' AND deduped_at IS NULL
+                           AND text_hash = %s
+                       FOR UPDATE SKIP LOCKED""", (article_id, text_hash))
+        return cur.fetchone() is not None
+
+
+def article_with_url_key(conn: Connection, url_key: str, exclude_id: int) -> int | None:
+    """The deduplicated article already stored under this URL key (same page), if any."""
+    with conn.cursor() as cur:
+        cur.execute("""SELECT id FROM articles
+                       WHERE url_key = %s AND status = 'extracted' AND id <> %s AND story_id IS NOT NULL
+                       ORDER BY first_seen_at, id LIMIT 1""", (url_key, exclude_id))
+        row = cur.fetchone()
+        return row[0] if row else None
+
+
+def exact_duplicate(conn: Connection, text_hash: str, exclude_id: int) -> Row | None:
+    """The earliest deduplicated article with the same text fingerprint."""
     with dict_cursor(conn) as cur:
-        cur.execute(
-            f"""SELECT id, story_id, text, text_hash FROM articles
-                WHERE status = 'extracted' AND deduped_at IS NOT NULL AND story_id IS NOT NULL
-                  AND {SEEN_AT} BETWEEN %s AND %s
-                ORDER BY {SEEN_AT}, id""",
-            (since, until),
-        )
-        return cur.fetchall()
+        cur.execute(f"""SELECT id, story_id FROM articles
+                        WHERE text_hash = %s AND id <> %s AND status = 'extracted' AND story_id IS NOT NULL
+                        ORDER BY {SEEN_AT}, id LIMIT 1""", (text_hash, exclude_id))
+        return cur.fetchone()
 
 
-def assign_story(conn: Connection, article_id: int, *, story_id: int | None, duplicate_of: int | None,
-                 similarity: float) -> int:
-    """Put the article in `story_id`, or in a new story when None. -> the story id.
-
-    A re-extracted article (reprocess, refetch) is deduplicated again: if it was alone in its
-    story it keeps that story rather than founding another, and a story it leaves empty is removed."""
+def band_candidates(conn: Connection, band_keys: Sequence[int], exclude_id: int, seen_at: datetime,
+                    window: timedelta, limit: int) -> list[Candidate]:
+    """Deduplicated articles seen within `window` of `seen_at` sharing at least one LSH band with
+    the new article: the `limit` sharing most bands, earliest first. One index scan per band."""
+    if not band_keys:
+        return []
     with conn.cursor() as cur:
         cur.execute(
-            """SELECT a.story_id, count(other.id) FROM articles a
+            """SELECT id, story_id, text FROM (
+                   SELECT a.id, a.story_id, a.text, coalesce(a.published_at, a.feed_published_at, a.first_seen_at) AS seen
+                   FROM (SELECT article_id, count(*) AS shared FROM article_bands
+                         WHERE band_key = ANY(%s) AND article_id <> %s GROUP BY article_id) b
+                   JOIN articles a ON a.id = b.article_id
+                   WHERE a.status = 'extracted' AND a.story_id IS NOT NULL
+                     AND coalesce(a.published_at, a.feed_published_at, a.first_seen_at)
+                         BETWEEN %s::timestamptz - %s AND %s::timestamptz + %s
+                   ORDER BY b.shared DESC, a.id LIMIT %s) best
+               ORDER BY seen, id""",
+            (list(band_keys), exclude_id, seen_at, window, seen_at, window, limit),
+        )
+        return [Candidate(*row) for row in cur.fetchall()]
+
+
+def articles_without_bands(conn: Connection, limit: int) -> list[Row]:
+    """Deduplicated articles whose LSH bands were never stored (deduplicated before migration 0005)."""
+    with dict_cursor(conn) as cur:
+        cur.execute("""SELECT id, text FROM articles
+                       WHERE status = 'extracted' AND deduped_at IS NOT NULL AND lsh_bands IS NULL
+                       ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED""", (limit,))
+        return cur.fetchall()
+
+
+def save_bands(conn: Connection, article_id: int, band_keys: Sequence[int], shingle_count: int) -> None:
+    with conn.cursor() as cur:
+        cur.execute("UPDATE articles SET lsh_bands = %s, shingle_count = %s WHERE id = %s",
+                    (list(band_keys), shingle_count, article_id))
+        if band_keys:
+            cur.execute("""INSERT INTO article_bands (band_key, article_id)
+                           SELECT unnest(%s::bigint[]), %s ON CONFLICT DO NOTHING""", (list(band_keys), article_id))
+
+
+def lock_stories(conn: Connection, story_ids: Iterable[int | None]) -> None:
+    """Row-lock stories (in id order) before changing their membership, so that concurrent
+    workers adding copies to one story refresh its figures one after the other."""
+    ids = sorted({story_id for story_id in story_ids if story_id is not None})
+    if ids:
+        with conn.cursor() as cur:
+            cur.execute("SELECT id FROM stories WHERE id = ANY(%s) ORDER BY id FOR UPDATE", (ids,))
+
+
+def assign_story(conn: Connection, article_id: int, match: StoryMatch, band_keys: Sequence[int],
+                 shingle_count: int, url_key: str) -> int:
+    """Put the article in the matched story, or in a new one. -> the story id.
+
+    An article deduplicated again (re-extracted, or updated by a later fetch) stays in its story:
+    it moves only when it was alone there and now matches another story (the emptied story is
+    removed). Its LSH bands are replaced and the figures of every story it touches refreshed."""
+    with conn.cursor() as cur:
+        cur.execute(
+            """SELECT a.story_id, a.lsh_bands, count(other.id) FROM articles a
                LEFT JOIN articles other ON other.story_id = a.story_id AND other.id <> a.id
-               WHERE a.id = %s GROUP BY a.story_id""",
+               WHERE a.id = %s GROUP BY a.story_id, a.lsh_bands""",
             (article_id,),
         )
-        previous, companions = cur.fetchone() or (None, 0)
+        previous, old_bands, companions = cur.fetchone()
+        story_id = match.story_id
+        if previous is not None and (story_id is None or companions > 0):
+            story_id = previous
         if story_id is None:
-            if previous is not None and companions == 0:
-                story_id = previous
-            else:
-                cur.execute("INSERT INTO stories DEFAULT VALUES RETURNING id")
-                story_id = cur.fetchone()[0]
+            cur.execute("INSERT INTO stories DEFAULT VALUES RETURNING id")
+            story_id = cur.fetchone()[0]
+        lock_stories(conn, (story_id, previous))
         cur.execute(
-            """UPDATE articles SET story_id = %s, duplicate_of = %s, similarity = %s, deduped_at = now(),
-                   updated_at = now()
+            """UPDATE articles SET story_id = %s, duplicate_of = %s, similarity = %s, url_key = %s,
+                   deduped_at = now(), updated_at = now()
                WHERE id = %s""",
-            (story_id, duplicate_of, similarity, article_id),
+            (story_id, match.matched_article_id if match.kind == "exact" else None, match.similarity, url_key,
+             article_id),
         )
-        if previous is not None and previous != story_id and companions == 0:
+        if old_bands:
+            cur.execute("DELETE FROM article_bands WHERE band_key = ANY(%s) AND article_id = %s",
+                        (old_bands, article_id))
+        if previous is not None and previous != story_id:
             cur.execute("DELETE FROM stories WHERE id = %s", (previous,))
+    save_bands(conn, article_id, band_keys, shingle_count)
+    refresh_stories(conn, [story_id])
     return story_id
+
+
+def refresh_stories(conn: Connection, story_ids: Iterable[int]) -> None:
+    """Recompute the figures a story carries from its extracted articles (after `lock_stories`)."""
+    with conn.cursor() as cur:
+        cur.execute(
+            f"""UPDATE stories s SET first_seen_at = f.first_seen, last_seen_at = f.last_seen,
+                    articles = coalesce(f.articles, 0), outlets = coalesce(f.outlets, 0),
+                    representative_article_id = f.representative, updated_at = now()
+                FROM stories t
+                LEFT JOIN LATERAL (
+                    SELECT min({SEEN_AT}) AS first_seen, max({SEEN_AT}) AS last_seen, count(*) AS articles,
+                           count(DISTINCT outlet) AS outlets, (array_agg(id ORDER BY {SEEN_AT}, id))[1] AS representative
+                    FROM articles WHERE story_id = t.id AND status = 'extracted') f ON true
+                WHERE s.id = t.id AND t.id = ANY(%s)""",
+            (sorted(set(story_ids)),),
+        )
+        cur.execute("""DELETE FROM stories s WHERE id = ANY(%s) AND articles = 0
+                       AND NOT EXISTS (SELECT 1 FROM articles a WHERE a.story_id = s.id)""", (sorted(set(story_ids)),))
+
+
+def merge_article(conn: Connection, article_id: int, into_id: int) -> int:
+    """Fold an article into the one stored under the same page URL (rel=canonical). -> its story.
+
+    The row is kept as 'merged' (its URL stays known, so feeds listing it add nothing), its feed
+    links move to the surviving article, and when it was fetched later its text and metadata
+    become the surviving article's newest revision, which is then deduplicated again."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT story_id FROM articles WHERE id = %s FOR UPDATE", (into_id,))
+        story_id = cur.fetchone()[0]
+        cur.execute(
+            """UPDATE articles survivor SET title = m.title, author = m.author, published_at = m.published_at,
+                   site_name = m.site_name, language = m.language, page_canonical_url = m.page_canonical_url,
+                   top_image = m.top_image, text = m.text, text_hash = m.text_hash, word_count = m.word_count,
+                   wire_note = m.wire_note, wire_source = m.wire_source, quality_flags = m.quality_flags,
+                   extraction = m.extraction, final_url = m.final_url, fetched_at = m.fetched_at,
+                   extracted_at = m.extracted_at, deduped_at = NULL, tagged_at = NULL, updated_at = now()
+               FROM articles m
+               WHERE survivor.id = %s AND m.id = %s AND m.fetched_at > survivor.fetched_at
+               RETURNING survivor.id""",
+            (into_id, article_id),
+        )
+        if cur.fetchone():
+            record_revisions(conn, [into_id])
+        cur.execute(
+            """UPDATE articles SET status = 'merged', merged_into = %s, story_id = NULL, duplicate_of = NULL,
+                   deduped_at = now(), tagged_at = now(), updated_at = now()
+               WHERE id = %s""",
+            (into_id, article_id),
+        )
+        cur.execute("""INSERT INTO feed_entries (feed_id, article_id, entry_id, title, first_seen_at, last_seen_at)
+                       SELECT feed_id, %s, entry_id, title, first_seen_at, last_seen_at FROM feed_entries
+                       WHERE article_id = %s ON CONFLICT (feed_id, article_id) DO NOTHING""", (into_id, article_id))
+        cur.execute("DELETE FROM article_topics WHERE article_id = %s", (article_id,))
+        cur.execute("DELETE FROM article_actors WHERE article_id = %s", (article_id,))
+    return story_id
+
+
+def record_revisions(conn: Connection, article_ids: Sequence[int]) -> None:
+    """Add the articles' current title and text as a new revision when they differ from the last."""
+    with conn.cursor() as cur:
+        cur.execute(
+            """INSERT INTO article_revisions (article_id, revision, url, title, text_hash, word_count)
+               SELECT a.id, coalesce(last.revision, 0) + 1, coalesce(a.final_url, a.url), a.title, a.text_hash,
+                      a.word_count
+               FROM articles a
+               LEFT JOIN LATERAL (SELECT revision, title, text_hash FROM article_revisions r
+                                  WHERE r.article_id = a.id ORDER BY revision DESC LIMIT 1) last ON true
+               WHERE a.id = ANY(%s) AND a.text_hash IS NOT NULL
+                 AND (last.revision IS NULL OR last.title IS DISTINCT FROM a.title
+                      OR last.text_hash IS DISTINCT FROM a.text_hash)""",
+            (list(article_ids),),
+        )
 
 
 # --- tagging ---------------------------------------------------------------------------------
