@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -31,6 +32,23 @@ def connect(database_url: str, *, autocommit: bool = False) -> Iterator[Connecti
         raise
     finally:
         conn.close()
+
+
+# Names of the statements prepared on each open connection.
+_PREPARED: weakref.WeakKeyDictionary[Connection, set[str]] = weakref.WeakKeyDictionary()
+
+
+def prepared(conn: Connection, signature: str, statement: str) -> str:
+    """PREPARE `statement` (with $1… parameters) on this connection the first time it is asked for;
+    -> the name to EXECUTE. For hot queries whose planning costs more than running them.
+    `signature` is "name(type, …)". (Prepared statements outlive rolled-back transactions.)"""
+    name = signature.split("(", 1)[0]
+    known = _PREPARED.setdefault(conn, set())
+    if name not in known:
+        with conn.cursor() as cur:
+            cur.execute(f"PREPARE {signature} AS {statement}")
+        known.add(name)
+    return name
 
 
 def dict_cursor(conn: Connection) -> psycopg2.extras.RealDictCursor:

@@ -6,9 +6,11 @@ headline, chrome, an added intro, a dropped or truncated tail): found in two ste
 1. Candidates: a MinHash signature (datasketch) over the text's 5-word shingles is cut into
    `BANDS` bands of `ROWS` values; each band is hashed to one 64-bit key, stored in the
    warehouse's `article_bands` table and looked up through its index. Two texts share a band with
-   probability 1 - (1 - J**ROWS)**BANDS for Jaccard similarity J: 64 bands of 2 rows find 93 % of
-   pairs at J = 0.2 (a two-paragraph teaser of a ten-paragraph story) and 99.9 % at J = 0.35,
-   while unrelated texts (J < 0.01) almost never collide.
+   probability 1 - (1 - J**ROWS)**BANDS for Jaccard similarity J: 32 bands of 2 rows find 98 % of
+   pairs at J = 0.35 (the least similar copies in the labelled set), 95 % at J = 0.3, 73 % at
+   J = 0.2 (a two-paragraph teaser of a ten-paragraph story, which also gets a chance with every
+   other copy of its story), and 0.3 % of unrelated pairs at J = 0.01. 64 bands would find 93 %
+   at J = 0.2 but double the index and the insert cost, which dominates the per-article cost.
 2. Verification: the shingle sets of the new text and of each candidate are compared exactly.
    Containment (shared / smaller set) rather than Jaccard, so a truncated copy or one with an
    extra paragraph still counts as a copy.
@@ -33,8 +35,8 @@ SHINGLE_WORDS = 5
 MIN_SHINGLES = 10
 # Signature layout. Changing any of these (or the seed) changes every band key: stored articles
 # would need deduplicating again (`wirewatch reprocess`) before new ones could match them.
-NUM_PERM = 128
-BANDS = 64
+NUM_PERM = 64
+BANDS = 32
 ROWS = NUM_PERM // BANDS
 SEED = 20261125
 _PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=SEED).permutations
@@ -131,6 +133,15 @@ def best_match(new: Fingerprint, candidates: Iterable[Candidate], threshold: flo
     if best is not None and best_score >= threshold:
         return StoryMatch("near", best.story_id, best.article_id, round(best_score, 4))
     return StoryMatch("new", similarity=round(best_score, 4))
+
+
+def choose_story(match: StoryMatch, previous_story: int | None, companions: int) -> int | None:
+    """The story an article goes to (None: a new one). An article deduplicated again (re-extracted,
+    or updated by a later fetch) stays in its story unless it was alone there and now matches
+    another story: edits never split a story or move a copy away from its companions."""
+    if previous_story is not None and (match.story_id is None or companions > 0):
+        return previous_story
+    return match.story_id
 
 
 def lock_key(value: str) -> int:

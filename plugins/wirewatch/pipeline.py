@@ -17,7 +17,7 @@ from wirewatch import polling, rawpages, warehouse
 from wirewatch.actors import load_gazetteer
 from wirewatch.boilerplate import countable_lines, site_of
 from wirewatch.db import connect
-from wirewatch.dedup import StoryMatch, best_match, fingerprint, lock_key
+from wirewatch.dedup import StoryMatch, best_match, choose_story, fingerprint, lock_key
 from wirewatch.extract import ExtractedArticle, Rejection, extract_article, media_rejection
 from wirewatch.fetch import Download, download, make_session
 from wirewatch.politeness import HostPolicy
@@ -298,8 +298,7 @@ def dedup_articles(*, run_id: str, shard: int = 0, shards: int = 1, settings: Se
     contested: set[int] = set()  # claimed by another worker right now: theirs to finish
     with connect(settings.database_url) as conn:
         index_missing_bands(conn)
-        while batch := [row for row in warehouse.articles_to_dedup(conn, shard, shards, DEDUP_BATCH)
-                        if row["id"] not in contested]:
+        while batch := warehouse.articles_to_dedup(conn, shard, shards, DEDUP_BATCH, skip=contested):
             for article in batch:
                 outcome = dedup_article(conn, article, settings)
                 if outcome is None:
@@ -308,8 +307,6 @@ def dedup_articles(*, run_id: str, shard: int = 0, shards: int = 1, settings: Se
                 counts["articles_deduped"] += 1
                 counts[DEDUP_OUTCOME_COUNT[outcome]] += 1
             LOGGER.info("deduplicated %d articles so far", counts["articles_deduped"])
-            if all(row["id"] in contested for row in batch):
-                break
     return _finish(settings, run_id, "dedup", shard, counts, Counter())
 
 
@@ -334,26 +331,24 @@ def dedup_article(conn, article: dict, settings: Settings) -> str | None:
     found = fingerprint(article["text"] or "")
     key = page_key(article["canonical_url"], article["page_canonical_url"])
     try:
-        with conn.cursor() as cur:
-            # Losing the last few commits in a crash only leaves those articles to deduplicate again.
-            cur.execute("SET LOCAL synchronous_commit = off")
-        warehouse.lock_dedup_keys(conn, [*found.band_keys, lock_key(article["text_hash"]), lock_key(key)])
-        if not warehouse.claim_for_dedup(conn, article["id"], article["text_hash"]):
+        context = warehouse.begin_dedup(conn, article["id"], article["text_hash"], key,
+                                        [*found.band_keys, lock_key(article["text_hash"]), lock_key(key)])
+        if context is None:
             conn.rollback()
             return None
-        same_page = warehouse.article_with_url_key(conn, key, article["id"])
-        if same_page is not None:
-            warehouse.merge_article(conn, article["id"], same_page)
+        if context["same_page_id"] is not None:
+            warehouse.merge_article(conn, article["id"], context["same_page_id"])
             conn.commit()
             return "same_page"
-        exact = warehouse.exact_duplicate(conn, article["text_hash"], article["id"])
-        if exact is not None:
-            match = StoryMatch("exact", exact["story_id"], exact["id"], 1.0)
+        if context["exact_id"] is not None:
+            match = StoryMatch("exact", context["exact_story_id"], context["exact_id"], 1.0)
         else:
             candidates = warehouse.band_candidates(conn, found.band_keys, article["id"], article["seen_at"],
                                                    timedelta(days=settings.dedup_window_days), DEDUP_CANDIDATES)
             match = best_match(found, candidates, settings.near_duplicate_containment)
-        warehouse.assign_story(conn, article["id"], match, found.band_keys, len(found.shingles), key)
+        warehouse.assign_story(conn, article["id"], match=match, context=context, band_keys=found.band_keys,
+                               shingle_count=len(found.shingles), url_key=key,
+                               story_id=choose_story(match, context["previous_story_id"], context["companions"]))
         conn.commit()
     except BaseException:
         conn.rollback()

@@ -17,7 +17,7 @@ import psycopg2.extras
 
 from wirewatch import rawpages
 from wirewatch.actors import ActorMention, Gazetteer
-from wirewatch.db import Connection, dict_cursor
+from wirewatch.db import Connection, dict_cursor, prepared
 from wirewatch.dedup import Candidate, StoryMatch
 from wirewatch.extract import ExtractedArticle
 from wirewatch.feeds import FeedEntry, FeedSpec
@@ -334,8 +334,7 @@ def save_not_extracted(conn: Connection, article_id: int, *, status: str, reason
         )
         left = cur.fetchone()
     if left and left[0] is not None:
-        lock_stories(conn, [left[0]])
-        refresh_stories(conn, [left[0]])
+        refresh_stories(conn, article_id, left[0])
 
 
 def save_unusable(conn: Connection, article_id: int, download: Download, *, status: str, reason: str,
@@ -428,81 +427,163 @@ def purge_site_lines(conn: Connection, older_than: timedelta) -> int:
 
 
 # --- dedup -----------------------------------------------------------------------------------
+# Each article is decided in one transaction of four or five round trips (begin, context,
+# candidates, assign, commit) of statements prepared once per connection: at a few milliseconds
+# per article, round trips and query planning would otherwise cost more than the work.
 
-def articles_to_dedup(conn: Connection, shard: int, shards: int, limit: int) -> list[Row]:
+def _execute(conn: Connection, statements: dict[str, str], args: str) -> str:
+    """SQL EXECUTEing each prepared statement (PREPAREd on first use) with the same arguments."""
+    return ";\n".join(f"EXECUTE {prepared(conn, signature, sql)}({args})" for signature, sql in statements.items())
+
+
+def articles_to_dedup(conn: Connection, shard: int, shards: int, limit: int, skip: Iterable[int] = ()) -> list[Row]:
     """The next extracted, not yet deduplicated articles of a shard, earliest seen first (unlocked:
-    each is claimed in its own transaction by `claim_for_dedup`)."""
+    each is claimed in its own transaction by `begin_dedup`), except those in `skip`."""
     with dict_cursor(conn) as cur:
         cur.execute(
             f"""SELECT id, canonical_url, page_canonical_url, text, text_hash, {SEEN_AT} AS seen_at
                 FROM articles
-                WHERE status = 'extracted' AND deduped_at IS NULL AND id %% %s = %s
+                WHERE status = 'extracted' AND deduped_at IS NULL AND id %% %s = %s AND NOT (id = ANY(%s))
                 ORDER BY {SEEN_AT}, id LIMIT %s""",
-            (shards, shard, limit),
+            (shards, shard, sorted(skip), limit),
         )
         return cur.fetchall()
 
 
-def lock_dedup_keys(conn: Connection, keys: Iterable[int]) -> None:
-    """Take transaction-level advisory locks on the article's band keys, text hash and URL key, in
-    ascending order (no deadlocks). Two workers holding copies of one story share at least the
-    key through which one would find the other, so the second waits for the first to commit and
-    then sees its story: two stories for one copy cannot happen."""
-    with conn.cursor() as cur:
-        cur.execute("SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT DISTINCT unnest(%s::bigint[]) AS k "
-                    "ORDER BY 1) keys", (sorted(set(keys)),))
+DEDUP_LOCKS = {"wirewatch_dedup_locks(bigint[])":
+               "SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT DISTINCT unnest($1) AS k ORDER BY 1) keys"}
+DEDUP_CONTEXT = {"wirewatch_dedup_context(bigint, text, text)": f"""
+    SELECT (SELECT id FROM articles WHERE url_key = $3 AND status = 'extracted' AND id <> $1
+                                          AND story_id IS NOT NULL
+            ORDER BY first_seen_at, id LIMIT 1) AS same_page_id,
+           exact.id AS exact_id, exact.story_id AS exact_story_id,
+           me.story_id AS previous_story_id, me.lsh_bands AS old_bands,
+           (SELECT count(*) FROM articles other WHERE other.story_id = me.story_id AND other.id <> me.id) AS companions
+    FROM articles me
+    LEFT JOIN LATERAL (SELECT id, story_id FROM articles
+                       WHERE text_hash = $2 AND id <> $1 AND status = 'extracted' AND story_id IS NOT NULL
+                       ORDER BY {SEEN_AT}, id LIMIT 1) exact ON true
+    WHERE me.id = $1 AND me.status = 'extracted' AND me.deduped_at IS NULL AND me.text_hash = $2
+    FOR UPDATE OF me SKIP LOCKED"""}
 
 
-def claim_for_dedup(conn: Connection, article_id: int, text_hash: str) -> bool:
-    """Lock the article if it still waits for dedup with the text we fingerprinted; False when
-    another worker has it, or it was deduplicated or re-extracted meanwhile."""
-    with conn.cursor() as cur:
-        cur.execute("""SELECT 1 FROM articles WHERE id = %s AND status = 'extracted' AND deduped_at IS NULL
-                           AND text_hash = %s
-                       FOR UPDATE SKIP LOCKED""", (article_id, text_hash))
-        return cur.fetchone() is not None
+def begin_dedup(conn: Connection, article_id: int, text_hash: str, url_key: str, lock_keys: Iterable[int]) -> Row | None:
+    """Start the article's dedup transaction: take advisory locks on its keys (band keys, text
+    hash, URL key) in ascending order, lock the article row, and read what decides its story: a
+    stored article with the same URL key (same page), the earliest exact duplicate, and the story
+    it is in already (re-dedup). One round trip. -> None when another worker has the article, or
+    it was deduplicated or re-extracted meanwhile (the caller rolls back).
 
-
-def article_with_url_key(conn: Connection, url_key: str, exclude_id: int) -> int | None:
-    """The deduplicated article already stored under this URL key (same page), if any."""
-    with conn.cursor() as cur:
-        cur.execute("""SELECT id FROM articles
-                       WHERE url_key = %s AND status = 'extracted' AND id <> %s AND story_id IS NOT NULL
-                       ORDER BY first_seen_at, id LIMIT 1""", (url_key, exclude_id))
-        row = cur.fetchone()
-        return row[0] if row else None
-
-
-def exact_duplicate(conn: Connection, text_hash: str, exclude_id: int) -> Row | None:
-    """The earliest deduplicated article with the same text fingerprint."""
+    Two workers holding copies of one story share at least the key through which one would find
+    the other, so the second waits until the first commits and then sees its story: one copy can
+    never found a second story. Losing the last commits in a server crash (synchronous_commit
+    off) only leaves those articles to deduplicate again."""
     with dict_cursor(conn) as cur:
-        cur.execute(f"""SELECT id, story_id FROM articles
-                        WHERE text_hash = %s AND id <> %s AND status = 'extracted' AND story_id IS NOT NULL
-                        ORDER BY {SEEN_AT}, id LIMIT 1""", (text_hash, exclude_id))
+        cur.execute(";\n".join(["SET LOCAL synchronous_commit = off",
+                                 _execute(conn, DEDUP_LOCKS, "%(keys)s::bigint[]"),
+                                 _execute(conn, DEDUP_CONTEXT, "%(id)s, %(hash)s, %(url_key)s")]),
+                    {"keys": sorted(set(lock_keys)), "id": article_id, "hash": text_hash, "url_key": url_key})
         return cur.fetchone()
+
+
+BAND_CANDIDATES = {"wirewatch_band_candidates(bigint[], bigint, timestamptz, interval, int)": """
+    SELECT id, story_id, text FROM (
+        SELECT a.id, a.story_id, a.text, coalesce(a.published_at, a.feed_published_at, a.first_seen_at) AS seen
+        FROM (SELECT article_id, count(*) AS shared FROM article_bands
+              WHERE band_key = ANY($1) AND article_id <> $2 GROUP BY article_id) b
+        JOIN articles a ON a.id = b.article_id
+        WHERE a.status = 'extracted' AND a.story_id IS NOT NULL
+          AND coalesce(a.published_at, a.feed_published_at, a.first_seen_at) BETWEEN $3 - $4 AND $3 + $4
+        ORDER BY b.shared DESC, a.id LIMIT $5) best
+    ORDER BY seen, id"""}
 
 
 def band_candidates(conn: Connection, band_keys: Sequence[int], exclude_id: int, seen_at: datetime,
                     window: timedelta, limit: int) -> list[Candidate]:
     """Deduplicated articles seen within `window` of `seen_at` sharing at least one LSH band with
-    the new article: the `limit` sharing most bands, earliest first. One index scan per band."""
+    the new article: the `limit` sharing most bands, earliest first. One index probe per band."""
     if not band_keys:
         return []
     with conn.cursor() as cur:
-        cur.execute(
-            """SELECT id, story_id, text FROM (
-                   SELECT a.id, a.story_id, a.text, coalesce(a.published_at, a.feed_published_at, a.first_seen_at) AS seen
-                   FROM (SELECT article_id, count(*) AS shared FROM article_bands
-                         WHERE band_key = ANY(%s) AND article_id <> %s GROUP BY article_id) b
-                   JOIN articles a ON a.id = b.article_id
-                   WHERE a.status = 'extracted' AND a.story_id IS NOT NULL
-                     AND coalesce(a.published_at, a.feed_published_at, a.first_seen_at)
-                         BETWEEN %s::timestamptz - %s AND %s::timestamptz + %s
-                   ORDER BY b.shared DESC, a.id LIMIT %s) best
-               ORDER BY seen, id""",
-            (list(band_keys), exclude_id, seen_at, window, seen_at, window, limit),
-        )
+        cur.execute(_execute(conn, BAND_CANDIDATES, "%s::bigint[], %s, %s, %s, %s"),
+                    (list(band_keys), exclude_id, seen_at, window, limit))
         return [Candidate(*row) for row in cur.fetchall()]
+
+
+# The stories an article is in and was in before ($1 the article, $2 its previous story).
+_TOUCHED_STORIES = "array_remove(ARRAY[$2::bigint, (SELECT story_id FROM articles WHERE id = $1)], NULL)"
+
+# Refreshing a story's figures: lock the touched stories first (id order: no deadlocks), in a
+# statement of its own, so that concurrent workers refresh one story one after the other, each
+# refresh seeing the others' committed articles; then recompute; then drop stories left empty.
+STORY_STATEMENTS = {
+    "wirewatch_lock_stories(bigint, bigint)":
+        f"SELECT id FROM stories WHERE id = ANY({_TOUCHED_STORIES}) ORDER BY id FOR UPDATE",
+    "wirewatch_refresh_stories(bigint, bigint)": f"""
+        UPDATE stories s SET first_seen_at = f.first_seen, last_seen_at = f.last_seen,
+            articles = coalesce(f.articles, 0), outlets = coalesce(f.outlets, 0),
+            representative_article_id = f.representative, updated_at = now()
+        FROM stories t
+        LEFT JOIN LATERAL (
+            SELECT min({SEEN_AT}) AS first_seen, max({SEEN_AT}) AS last_seen, count(*) AS articles,
+                   count(DISTINCT outlet) AS outlets, (array_agg(id ORDER BY {SEEN_AT}, id))[1] AS representative
+            FROM articles WHERE story_id = t.id AND status = 'extracted') f ON true
+        WHERE s.id = t.id AND t.id = ANY({_TOUCHED_STORIES})""",
+    "wirewatch_drop_empty_stories(bigint, bigint)": f"""
+        DELETE FROM stories s WHERE id = ANY({_TOUCHED_STORIES}) AND articles = 0
+            AND NOT EXISTS (SELECT 1 FROM articles a WHERE a.story_id = s.id)""",
+}
+
+ASSIGN_STATEMENTS = {
+    # $2 NULL: a new story.
+    "wirewatch_assign_story(bigint, bigint, bigint, real, text, bigint[], int)": """
+        WITH created AS (INSERT INTO stories (created_at) SELECT now() WHERE $2::bigint IS NULL RETURNING id)
+        UPDATE articles SET story_id = coalesce($2, (SELECT id FROM created)), duplicate_of = $3,
+            similarity = $4, url_key = $5, lsh_bands = $6, shingle_count = $7, deduped_at = now(),
+            updated_at = now()
+        WHERE id = $1""",
+    # $2 the new band keys, $3 the old ones (kept keys are neither deleted nor inserted twice).
+    "wirewatch_replace_bands(bigint, bigint[], bigint[])": """
+        WITH dropped AS (DELETE FROM article_bands
+                         WHERE band_key = ANY($3) AND article_id = $1 AND NOT (band_key = ANY($2)))
+        INSERT INTO article_bands (band_key, article_id)
+        SELECT DISTINCT key, $1 FROM unnest($2) AS key WHERE NOT (key = ANY($3))""",
+}
+
+
+def assign_story(conn: Connection, article_id: int, *, story_id: int | None, match: StoryMatch,
+                 context: Row, band_keys: Sequence[int], shingle_count: int, url_key: str) -> int:
+    """Put the article in `story_id`, or in a new story when None (see dedup.choose_story); store
+    its LSH bands in place of its old ones, and refresh the figures of the stories it joined or
+    left (a story left empty is removed). One round trip of prepared statements. -> the story id."""
+    assign, bands = ({signature: sql} for signature, sql in ASSIGN_STATEMENTS.items())
+    with conn.cursor() as cur:
+        cur.execute(
+            ";\n".join([
+                _execute(conn, assign, "%(id)s, %(story)s, %(duplicate_of)s, %(similarity)s, %(url_key)s, "
+                                       "%(bands)s::bigint[], %(shingles)s"),
+                _execute(conn, bands, "%(id)s, %(bands)s::bigint[], %(old_bands)s::bigint[]"),
+                _execute(conn, _story_statements(context["previous_story_id"]), "%(id)s, %(previous)s"),
+                "SELECT story_id FROM articles WHERE id = %(id)s"]),
+            {"id": article_id, "story": story_id, "previous": context["previous_story_id"],
+             "duplicate_of": match.matched_article_id if match.kind == "exact" else None,
+             "similarity": match.similarity, "url_key": url_key, "bands": list(band_keys),
+             "old_bands": context["old_bands"] or [], "shingles": shingle_count})
+        return cur.fetchone()[0]
+
+
+def _story_statements(previous_story_id: int | None) -> dict[str, str]:
+    """Only an article that was in a story before can leave one empty."""
+    if previous_story_id is None:
+        return {k: v for k, v in STORY_STATEMENTS.items() if "drop_empty" not in k}
+    return STORY_STATEMENTS
+
+
+def refresh_stories(conn: Connection, article_id: int, previous_story_id: int | None) -> None:
+    """Lock and recompute the figures of the article's story and of the one it left."""
+    with conn.cursor() as cur:
+        cur.execute(_execute(conn, _story_statements(previous_story_id), "%(id)s, %(previous)s"),
+                    {"id": article_id, "previous": previous_story_id})
 
 
 def articles_without_bands(conn: Connection, limit: int) -> list[Row]:
@@ -516,78 +597,11 @@ def articles_without_bands(conn: Connection, limit: int) -> list[Row]:
 
 def save_bands(conn: Connection, article_id: int, band_keys: Sequence[int], shingle_count: int) -> None:
     with conn.cursor() as cur:
-        cur.execute("UPDATE articles SET lsh_bands = %s, shingle_count = %s WHERE id = %s",
-                    (list(band_keys), shingle_count, article_id))
-        if band_keys:
-            cur.execute("""INSERT INTO article_bands (band_key, article_id)
-                           SELECT unnest(%s::bigint[]), %s ON CONFLICT DO NOTHING""", (list(band_keys), article_id))
-
-
-def lock_stories(conn: Connection, story_ids: Iterable[int | None]) -> None:
-    """Row-lock stories (in id order) before changing their membership, so that concurrent
-    workers adding copies to one story refresh its figures one after the other."""
-    ids = sorted({story_id for story_id in story_ids if story_id is not None})
-    if ids:
-        with conn.cursor() as cur:
-            cur.execute("SELECT id FROM stories WHERE id = ANY(%s) ORDER BY id FOR UPDATE", (ids,))
-
-
-def assign_story(conn: Connection, article_id: int, match: StoryMatch, band_keys: Sequence[int],
-                 shingle_count: int, url_key: str) -> int:
-    """Put the article in the matched story, or in a new one. -> the story id.
-
-    An article deduplicated again (re-extracted, or updated by a later fetch) stays in its story:
-    it moves only when it was alone there and now matches another story (the emptied story is
-    removed). Its LSH bands are replaced and the figures of every story it touches refreshed."""
-    with conn.cursor() as cur:
-        cur.execute(
-            """SELECT a.story_id, a.lsh_bands, count(other.id) FROM articles a
-               LEFT JOIN articles other ON other.story_id = a.story_id AND other.id <> a.id
-               WHERE a.id = %s GROUP BY a.story_id, a.lsh_bands""",
-            (article_id,),
-        )
-        previous, old_bands, companions = cur.fetchone()
-        story_id = match.story_id
-        if previous is not None and (story_id is None or companions > 0):
-            story_id = previous
-        if story_id is None:
-            cur.execute("INSERT INTO stories DEFAULT VALUES RETURNING id")
-            story_id = cur.fetchone()[0]
-        lock_stories(conn, (story_id, previous))
-        cur.execute(
-            """UPDATE articles SET story_id = %s, duplicate_of = %s, similarity = %s, url_key = %s,
-                   deduped_at = now(), updated_at = now()
-               WHERE id = %s""",
-            (story_id, match.matched_article_id if match.kind == "exact" else None, match.similarity, url_key,
-             article_id),
-        )
-        if old_bands:
-            cur.execute("DELETE FROM article_bands WHERE band_key = ANY(%s) AND article_id = %s",
-                        (old_bands, article_id))
-        if previous is not None and previous != story_id:
-            cur.execute("DELETE FROM stories WHERE id = %s", (previous,))
-    save_bands(conn, article_id, band_keys, shingle_count)
-    refresh_stories(conn, [story_id])
-    return story_id
-
-
-def refresh_stories(conn: Connection, story_ids: Iterable[int]) -> None:
-    """Recompute the figures a story carries from its extracted articles (after `lock_stories`)."""
-    with conn.cursor() as cur:
-        cur.execute(
-            f"""UPDATE stories s SET first_seen_at = f.first_seen, last_seen_at = f.last_seen,
-                    articles = coalesce(f.articles, 0), outlets = coalesce(f.outlets, 0),
-                    representative_article_id = f.representative, updated_at = now()
-                FROM stories t
-                LEFT JOIN LATERAL (
-                    SELECT min({SEEN_AT}) AS first_seen, max({SEEN_AT}) AS last_seen, count(*) AS articles,
-                           count(DISTINCT outlet) AS outlets, (array_agg(id ORDER BY {SEEN_AT}, id))[1] AS representative
-                    FROM articles WHERE story_id = t.id AND status = 'extracted') f ON true
-                WHERE s.id = t.id AND t.id = ANY(%s)""",
-            (sorted(set(story_ids)),),
-        )
-        cur.execute("""DELETE FROM stories s WHERE id = ANY(%s) AND articles = 0
-                       AND NOT EXISTS (SELECT 1 FROM articles a WHERE a.story_id = s.id)""", (sorted(set(story_ids)),))
+        cur.execute("""UPDATE articles SET lsh_bands = %(bands)s::bigint[], shingle_count = %(shingles)s
+                           WHERE id = %(id)s;
+                       INSERT INTO article_bands (band_key, article_id) SELECT unnest(%(bands)s::bigint[]), %(id)s
+                           ON CONFLICT DO NOTHING""",
+                    {"bands": list(band_keys), "shingles": shingle_count, "id": article_id})
 
 
 def merge_article(conn: Connection, article_id: int, into_id: int) -> int:
