@@ -11,7 +11,10 @@ ALTER TABLE articles
     ADD COLUMN IF NOT EXISTS url_key       text,
     ADD COLUMN IF NOT EXISTS merged_into   bigint REFERENCES articles (id),
     ADD COLUMN IF NOT EXISTS shingle_count integer,
-    ADD COLUMN IF NOT EXISTS lsh_bands     bigint[];
+    ADD COLUMN IF NOT EXISTS lsh_bands     bigint[],
+    ADD COLUMN IF NOT EXISTS refetch_requested_at timestamptz;
+-- Extracted articles to fetch again because their feed entry changed its headline.
+CREATE INDEX IF NOT EXISTS articles_refetch_idx ON articles (id) WHERE refetch_requested_at IS NOT NULL;
 
 -- Finds the article a page's rel=canonical URL belongs to.
 CREATE INDEX IF NOT EXISTS articles_url_key_idx ON articles (url_key) WHERE status = 'extracted';

@@ -132,3 +132,61 @@ def test_dedup_and_tag_stages(settings, server, db):
     assert pipeline.dedup_articles(run_id="r2", settings=settings)["articles_deduped"] == 0
     assert pipeline.tag_articles(run_id="r2", settings=settings)["articles_tagged"] == 0
     assert query(db, "SELECT article_id, topic_id, score, evidence FROM article_topics ORDER BY 1, 2") == before
+
+
+def run_all(settings, run_id: str) -> dict:
+    """poll -> fetch -> extract -> dedup, as one DAG run does; -> each stage's counts."""
+    return {"poll": pipeline.poll_feeds(0, 1, run_id=run_id, settings=settings),
+            "fetch": pipeline.fetch_articles(0, 1, run_id=run_id, settings=settings),
+            "extract": pipeline.extract_articles(run_id=run_id, settings=settings),
+            "dedup": pipeline.dedup_articles(run_id=run_id, settings=settings)}
+
+
+@pytest.fixture
+def updating_server():
+    """One feed with one story; the test rewrites the headline (and the page) between polls."""
+    with FaultServer({}) as srv:
+        def publish(title: str, lines: list[str]) -> None:
+            srv.routes["/feed.xml"] = send(200, rss([(title, srv.url("/story.html"))]), "application/rss+xml")
+            srv.routes["/story.html"] = send(200, article_page(lines, title))
+        srv.publish = publish
+        yield srv
+
+
+def test_a_headline_change_in_the_feed_refetches_the_article_into_the_same_story(settings, updating_server, db):
+    updating_server.publish("US blames Russia", SEED_LINES)
+    load_feeds(settings, updating_server, ["feed.xml"])
+    run_all(settings, "r1")
+    article, story = query(db, "SELECT id, story_id FROM articles")[0]
+    # The outlet updates the story: new headline in the feed, a paragraph added to the page.
+    updating_server.publish("US blames Russia alone, adds new sanctions", SEED_LINES[:4] + [
+        "Update: the State Department later announced new sanctions on three Russian defence firms."]
+        + SEED_LINES[4:])
+    query(db, "UPDATE feeds SET next_poll_at = now() RETURNING id")
+    counts = run_all(settings, "r2")
+    assert counts["poll"]["articles_changed"] == 1 and counts["fetch"]["fetched"] == 1
+    assert counts["dedup"]["articles_deduped"] == 1
+    assert query(db, "SELECT id, story_id, status, refetch_requested_at FROM articles") == \
+        [(article, story, "extracted", None)]
+    assert "new sanctions on three Russian defence firms" in scalar(db, "SELECT text FROM articles")
+    assert [row[0] for row in query(db, "SELECT title FROM article_revisions ORDER BY revision")] == \
+        ["US blames Russia", "US blames Russia alone, adds new sanctions"]
+    assert scalar(db, "SELECT count(*) FROM stories") == 1
+    # The same headline again is no change: nothing is fetched.
+    query(db, "UPDATE feeds SET next_poll_at = now() RETURNING id")
+    assert run_all(settings, "r3")["fetch"] == {"fetched": 0, "rejected": 0, "failed": 0, "retrying": 0}
+
+
+def test_a_failed_refetch_keeps_the_stored_article(settings, updating_server, db):
+    updating_server.publish("First headline", SEED_LINES)
+    load_feeds(settings, updating_server, ["feed.xml"])
+    run_all(settings, "r1")
+    before = query(db, "SELECT id, story_id, text FROM articles")
+    updating_server.publish("Second headline", SEED_LINES)
+    updating_server.routes["/story.html"] = send(503, b"down")
+    query(db, "UPDATE feeds SET next_poll_at = now() RETURNING id")
+    counts = run_all(settings, "r2")
+    assert counts["fetch"]["failed"] == 1
+    assert query(db, "SELECT id, story_id, text FROM articles") == before
+    assert query(db, "SELECT status, failure_reason, refetch_requested_at FROM articles") == \
+        [("extracted", "refetch failed: HTTP 503", None)]

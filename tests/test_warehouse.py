@@ -36,9 +36,9 @@ def test_queueing_is_idempotent_across_feeds(db_url):
     with psycopg2.connect(db_url) as conn:
         first = add_feed(conn, "http://127.0.0.1/a.xml", "A")
         second = add_feed(conn, "http://127.0.0.1/b.xml", "B")
-        assert warehouse.queue_entries(conn, first, [entry(1), entry(2)]) == (2, 0)
-        assert warehouse.queue_entries(conn, first, [entry(1), entry(2)]) == (0, 2)
-        assert warehouse.queue_entries(conn, second, [entry(2), entry(3)]) == (1, 1)
+        assert warehouse.queue_entries(conn, first, [entry(1), entry(2)]) == (2, 0, 0)
+        assert warehouse.queue_entries(conn, first, [entry(1), entry(2)]) == (0, 2, 0)
+        assert warehouse.queue_entries(conn, second, [entry(2), entry(3)]) == (1, 1, 0)
         assert scalar(conn, "SELECT count(*) FROM articles") == 3
         assert scalar(conn, "SELECT count(*) FROM feed_entries") == 4
         # The article keeps the outlet of the feed that found it first.

@@ -34,7 +34,7 @@ TAG_BATCH = 200
 # The counts each stage reports (always all of them, zeros included, so summaries are stable).
 STAGE_COUNTS = {
     "poll": ("feeds_polled", "feeds_ok", "feeds_not_modified", "feeds_failed", "entries_seen", "entries_skipped",
-             "articles_new", "articles_known"),
+             "articles_new", "articles_known", "articles_changed"),
     "fetch": ("fetched", "rejected", "failed", "retrying"),
     "extract": ("extracted", "rejected", "failed"),
     "dedup": ("articles_deduped", "new_stories", "syndicated_copies", "exact_duplicates", "same_page_merged"),
@@ -149,6 +149,11 @@ def fetch_articles(shard: int, shards: int, *, run_id: str, settings: Settings |
 
 def _record_download(conn, article: dict, got: Download, settings: Settings) -> tuple[str, str | None]:
     """Store one fetch's outcome. -> ('fetched' | 'rejected' | 'retrying' | 'failed', reason)."""
+    if article["refetch"] and (got.error is not None or media_rejection(got.body, got.headers.get("content-type", ""))):
+        # An update check is not worth retries, and must never cost the stored article.
+        reason = got.error or media_rejection(got.body, got.headers.get("content-type", "")).reason
+        warehouse.save_refetch_failed(conn, article["id"], got, reason=reason)
+        return "failed", f"refetch: {reason}"
     if got.error is not None:
         attempts = article["attempts"] + 1
         if got.transient and attempts < settings.fetch_max_attempts:

@@ -192,7 +192,7 @@ def record_poll(conn: Connection, result: PollResult, settings: Settings) -> dic
     -> counts for the stage summary."""
     feed, got = result.feed, result.download
     now = datetime.now(timezone.utc)
-    counts = {"entries_seen": 0, "entries_skipped": 0, "articles_new": 0, "articles_known": 0}
+    counts = {"entries_seen": 0, "entries_skipped": 0, "articles_new": 0, "articles_known": 0, "articles_changed": 0}
     lying = None
     if result.error is not None:
         reason = disable_reason(feed, result, settings)
@@ -204,9 +204,10 @@ def record_poll(conn: Connection, result: PollResult, settings: Settings) -> dic
         new_entries = 0
         if result.parsed is not None:
             parsed = result.parsed
-            new_entries, known = warehouse.queue_entries(conn, feed, parsed.entries)
+            new_entries, known, changed = warehouse.queue_entries(conn, feed, parsed.entries)
             counts.update(entries_seen=len(parsed.entries) + len(parsed.skipped),
-                          entries_skipped=len(parsed.skipped), articles_new=new_entries, articles_known=known)
+                          entries_skipped=len(parsed.skipped), articles_new=new_entries, articles_known=known,
+                          articles_changed=changed)
             if result.verified:
                 lying = _caught_lying(feed, result, new_entries)
         outcome = result.outcome if result.parsed is None else ("new_entries" if new_entries else "no_new_entries")

@@ -71,13 +71,15 @@ def format_summary(s: RunSummary) -> str:
         f"Feeds polled      {poll['feeds_polled']:>6}   ok {poll['feeds_ok']}, not modified "
         f"{poll['feeds_not_modified']}, failed {poll['feeds_failed']}",
         f"Entries seen      {poll['entries_seen']:>6}   new articles {poll['articles_new']}, "
-        f"already known {poll['articles_known']}, skipped {poll['entries_skipped']}",
+        f"already known {poll['articles_known']} (headline changed, fetched again: {poll['articles_changed']}), "
+        f"skipped {poll['entries_skipped']}",
         f"Articles fetched  {sum(fetch.values()):>6}   pages stored {fetch['fetched']}, not pages "
         f"{fetch['rejected']}, failed {fetch['failed']}, retrying later {fetch['retrying']}",
         f"Extracted         {sum(extract.values()):>6}   articles {extract['extracted']}, not articles "
         f"{extract['rejected']}, extractor errors {extract['failed']}",
         f"Deduplicated      {dedup['articles_deduped']:>6}   new stories {dedup['new_stories']}, "
-        f"syndicated copies {dedup['syndicated_copies']}, exact duplicates {dedup['exact_duplicates']}",
+        f"syndicated copies {dedup['syndicated_copies']}, exact duplicates {dedup['exact_duplicates']}, "
+        f"same page as a stored article {dedup['same_page_merged']}",
         f"Tagged            {tag['articles_tagged']:>6}   topic links {tag['topic_links']}, "
         f"actor links {tag['actor_links']}, no topic {tag['articles_without_topic']}",
     ]

@@ -203,10 +203,11 @@ def set_feed_enabled(conn: Connection, feed_id: int, enabled: bool) -> Row | Non
 
 
 def queue_entries(conn: Connection, feed: Row, entries: Sequence[FeedEntry]) -> tuple[int, int]:
-    """Queue each entry's article unless its canonical URL is known, and link it to the feed.
-    Three statements per feed, whatever its size. -> (new, already known)."""
+    """Queue each entry's article unless its canonical URL is known, and link it to the feed. A known,
+    extracted article whose entry in this feed changed its headline is marked to be fetched again
+    (an updated story). Four statements per feed, whatever its size. -> (new, already known, changed)."""
     if not entries:
-        return 0, 0
+        return 0, 0, 0
     unique = list({entry.canonical_url: entry for entry in reversed(entries)}.values())  # first one wins
     outlet = feed["outlet"] or feed["name"]
     with conn.cursor() as cur:
@@ -220,29 +221,41 @@ def queue_entries(conn: Connection, feed: Row, entries: Sequence[FeedEntry]) -> 
         cur.execute("SELECT canonical_url, id FROM articles WHERE canonical_url = ANY(%s)",
                     ([e.canonical_url for e in unique],))
         article_ids = dict(cur.fetchall())
+        cur.execute(
+            """UPDATE articles a SET refetch_requested_at = now(), updated_at = now()
+               FROM feed_entries fe, unnest(%s::bigint[], %s::text[]) AS listed (article_id, title)
+               WHERE fe.feed_id = %s AND fe.article_id = listed.article_id AND a.id = listed.article_id
+                 AND a.status = 'extracted' AND a.refetch_requested_at IS NULL
+                 AND listed.title IS NOT NULL AND fe.title IS DISTINCT FROM listed.title""",
+            ([article_ids[e.canonical_url] for e in unique], [e.title for e in unique], feed["id"]),
+        )
+        changed = cur.rowcount
         psycopg2.extras.execute_values(
             cur,
             """INSERT INTO feed_entries (feed_id, article_id, entry_id, title) VALUES %s
-               ON CONFLICT (feed_id, article_id) DO UPDATE SET last_seen_at = now()""",
+               ON CONFLICT (feed_id, article_id) DO UPDATE SET last_seen_at = now(),
+                   title = coalesce(EXCLUDED.title, feed_entries.title)""",
             [(feed["id"], article_ids[e.canonical_url], e.entry_id, e.title) for e in unique],
             page_size=1000,
         )
-    return len(inserted), len(entries) - len(inserted)
+    return len(inserted), len(entries) - len(inserted), changed
 
 
 # --- articles: fetch and extract -------------------------------------------------------------
 
 def count_queued_articles(conn: Connection) -> int:
     with conn.cursor() as cur:
-        cur.execute("SELECT count(*) FROM articles WHERE status = 'queued' AND next_attempt_at <= now()")
+        cur.execute("""SELECT count(*) FROM articles
+                       WHERE (status = 'queued' AND next_attempt_at <= now()) OR refetch_requested_at IS NOT NULL""")
         return cur.fetchone()[0]
 
 
 def claim_queued_article(conn: Connection, shard: int, shards: int) -> Row | None:
     with dict_cursor(conn) as cur:
         cur.execute(
-            """SELECT id, url, canonical_url, attempts, feed_summary FROM articles
-               WHERE status = 'queued' AND next_attempt_at <= now()
+            """SELECT id, url, canonical_url, attempts, feed_summary, refetch_requested_at IS NOT NULL AS refetch
+               FROM articles
+               WHERE ((status = 'queued' AND next_attempt_at <= now()) OR refetch_requested_at IS NOT NULL)
                  -- shard by host: one task owns a host, so politeness holds across tasks
                  AND abs(hashtext(split_part(canonical_url, '/', 3))) %% %s = %s
                ORDER BY id
@@ -270,6 +283,7 @@ def save_fetched(conn: Connection, article_id: int, download: Download) -> None:
         )
         cur.execute(
             """UPDATE articles SET status = 'fetched', attempts = attempts + 1, failure_reason = NULL,
+                   refetch_requested_at = NULL,
                    http_status = %s, content_type = %s, final_url = %s, fetched_at = now(), updated_at = now()
                WHERE id = %s""",
             (*_http_fields(download), article_id),
@@ -335,6 +349,18 @@ def save_not_extracted(conn: Connection, article_id: int, *, status: str, reason
         left = cur.fetchone()
     if left and left[0] is not None:
         refresh_stories(conn, article_id, left[0])
+
+
+def save_refetch_failed(conn: Connection, article_id: int, download: Download, *, reason: str) -> None:
+    """A refetch that failed or got something unusable: the article keeps its extracted text and
+    story; the reason is recorded, and the next headline change will try again."""
+    with conn.cursor() as cur:
+        cur.execute(
+            """UPDATE articles SET refetch_requested_at = NULL, failure_reason = %s, http_status = %s,
+                   content_type = %s, final_url = %s, fetched_at = now(), updated_at = now()
+               WHERE id = %s""",
+            (f"refetch failed: {reason}", *_http_fields(download), article_id),
+        )
 
 
 def save_unusable(conn: Connection, article_id: int, download: Download, *, status: str, reason: str,
