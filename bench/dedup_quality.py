@@ -8,6 +8,10 @@ dedup step (`pipeline.dedup_articles`) assigns stories, copies taken in order of
 Then, over all pairs of copies: a pair is predicted "same story" when both landed in one story,
 and is truly the same when the labelled set says so. Hard negatives (different stories written to
 look alike) are counted separately too.
+
+`--teasers N` adds to each story one more copy: the first N paragraphs of its longest copy, as a
+paywalled outlet's teaser would be (the hardest case for MinHash: little of the text, all of it
+shared).
 """
 
 from __future__ import annotations
@@ -36,6 +40,14 @@ STORIES = Path(__file__).parent / "dedup" / "stories"
 
 def load_stories(root: Path) -> list[dict]:
     return [yaml.safe_load(path.read_text(encoding="utf-8")) for path in sorted(root.glob("*.yaml"))]
+
+
+def add_teasers(stories: list[dict], paragraphs: int) -> None:
+    for story in stories:
+        longest = max(story["copies"], key=lambda copy: len(copy["text"]))
+        lead = clean_text(longest["text"], title=longest["title"]).text.split("\n")[:paragraphs]
+        story["copies"].append({**longest, "outlet": "Teaser Times", "url": longest["url"] + "?teaser",
+                                "text": "\n\n".join(lead)})
 
 
 def assign(stories: list[dict], settings: Settings) -> dict[str, int]:
@@ -71,10 +83,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--stories", type=Path, default=STORIES, help="labelled story files (*.yaml)")
     parser.add_argument("--show-errors", action="store_true", help="list wrongly merged and missed pairs")
+    parser.add_argument("--teasers", type=int, metavar="N", default=0,
+                        help="add to each story a teaser copy: the first N paragraphs of its longest copy")
     args = parser.parse_args(argv)
     stories = load_stories(args.stories)
     if not stories:
         parser.error(f"no story files under {args.stories}")
+    if args.teasers:
+        add_teasers(stories, args.teasers)
     predicted = assign(stories, Settings.from_env())
     copies = [(story["story"], copy["url"], story.get("hard_negative_of")) for story in stories
               for copy in story["copies"]]

@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from wirewatch.dedup import (BANDS, Candidate, best_match, containment, fingerprint, jaccard, lock_key,
-                             shingles)
+from wirewatch.dedup import (KEYS_PER_TEXT, LEAD_BANDS, Candidate, best_match, containment, fingerprint,
+                             jaccard, lock_key, shingles)
 from wirewatch.extract import clean_text
 
 STORY = clean_text((Path(__file__).parent / "fixtures" / "seed-article.txt").read_text()).text
@@ -38,7 +38,7 @@ def test_containment_and_jaccard_of_identical_and_disjoint():
 def test_band_keys_are_deterministic_signed_64_bit_and_one_per_band():
     keys = fingerprint(STORY).band_keys
     assert keys == fingerprint(STORY).band_keys
-    assert len(keys) == BANDS and len(set(keys)) == BANDS
+    assert len(keys) == KEYS_PER_TEXT and len(set(keys)) == KEYS_PER_TEXT
     assert all(-2**63 <= key < 2**63 for key in keys)
 
 
@@ -49,8 +49,15 @@ def test_typography_does_not_change_the_fingerprint():
 def test_copies_share_bands_and_unrelated_texts_do_not():
     truncated = "\n".join(PARAGRAPHS[:len(PARAGRAPHS) // 2])
     reworded = "\n".join(["WASHINGTON — The outlet's own new introduction goes here."] + PARAGRAPHS[1:])
-    assert shared_bands(STORY, reworded) > BANDS // 2
+    assert shared_bands(STORY, reworded) > KEYS_PER_TEXT // 2
     assert shared_bands(STORY, truncated) >= 3
+
+
+def test_a_short_teaser_shares_the_lead_keys():
+    teaser = "\n".join(PARAGRAPHS[:2])
+    assert len(shingles(teaser)) < len(shingles(STORY)) / 4
+    lead_keys = set(fingerprint(STORY).band_keys[-LEAD_BANDS:])
+    assert lead_keys <= set(fingerprint(teaser).band_keys)
     assert shared_bands(STORY, OTHER) == 0
     assert shared_bands(STORY, FOLLOW_UP) == 0
 

@@ -12,7 +12,7 @@ import pytest
 
 from conftest import query, scalar
 from wirewatch import pipeline
-from wirewatch.dedup import BANDS
+from wirewatch.dedup import KEYS_PER_TEXT
 from wirewatch.extract import clean_text
 from wirewatch.text import text_fingerprint, word_count
 
@@ -80,7 +80,7 @@ def test_copies_join_one_story_with_its_figures(settings, db):
                      "FROM report_stories ORDER BY story_id") == \
         query(db, "SELECT first_seen_at, last_seen_at, articles, outlets, representative_article_id "
                   "FROM report_story_clusters ORDER BY story_id")
-    assert scalar(db, "SELECT count(*) FROM article_bands") == 4 * BANDS
+    assert scalar(db, "SELECT count(*) FROM article_bands") == 4 * KEYS_PER_TEXT
     assert scalar(db, "SELECT sum(stories) FROM report_stories_daily") == 2
 
 
@@ -159,7 +159,7 @@ def test_an_edited_article_stays_one_article_in_its_story(settings, db):
     dedup(settings)
     assert story_of(db, copy) == story_of(db, wire) == story
     assert scalar(db, "SELECT count(*) FROM stories") == 1
-    assert scalar(db, "SELECT count(*) FROM article_bands WHERE article_id = %s", (copy,)) == BANDS
+    assert scalar(db, "SELECT count(*) FROM article_bands WHERE article_id = %s", (copy,)) == KEYS_PER_TEXT
     # Its old bands are gone: the old text's copies no longer find it.
     assert scalar(db, "SELECT count(*) FROM article_bands b JOIN articles a ON a.id = b.article_id "
                       "WHERE a.id = %s AND NOT (b.band_key = ANY(a.lsh_bands))", (copy,)) == 0
@@ -251,4 +251,4 @@ def test_articles_deduplicated_before_the_index_existed_are_indexed_and_found(se
     counts = dedup(settings)
     assert counts["syndicated_copies"] == 1
     assert story_of(db, copy) == story
-    assert scalar(db, "SELECT count(*) FROM article_bands WHERE article_id = %s", (old,)) == BANDS
+    assert scalar(db, "SELECT count(*) FROM article_bands WHERE article_id = %s", (old,)) == KEYS_PER_TEXT

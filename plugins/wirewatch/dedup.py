@@ -38,31 +38,41 @@ MIN_SHINGLES = 10
 NUM_PERM = 64
 BANDS = 32
 ROWS = NUM_PERM // BANDS
+# A teaser (the first paragraphs of a story, cut at a paywall) shares little of a long text's
+# shingles but nearly all of its lead: LEAD_BANDS more keys from the signature of the first
+# LEAD_WORDS words find it whatever its length.
+LEAD_WORDS = 60
+LEAD_BANDS = 4
+KEYS_PER_TEXT = BANDS + LEAD_BANDS
 SEED = 20261125
 _PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=SEED).permutations
 # Odd 64-bit multipliers that mix a band's values and its position into one key.
 _MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F], dtype=np.uint64)
-_BAND_SALT = (np.arange(BANDS, dtype=np.uint64) + np.uint64(1)) * np.uint64(0x165667B19E3779F9)
+_BAND_SALT = (np.arange(BANDS + LEAD_BANDS, dtype=np.uint64) + np.uint64(1)) * np.uint64(0x165667B19E3779F9)
 
 
-def shingles(text: str, size: int = SHINGLE_WORDS) -> frozenset[int]:
-    """32-bit hashes of the text's overlapping `size`-word sequences (after normalisation)."""
-    words = normalize_for_hash(text).split()
+def _shingles_of(words: list[str], size: int = SHINGLE_WORDS) -> frozenset[int]:
     if len(words) < size:
         return frozenset({zlib.crc32(" ".join(words).encode())}) if words else frozenset()
     return frozenset(zlib.crc32(" ".join(words[i:i + size]).encode()) for i in range(len(words) - size + 1))
 
 
-def band_keys(shingle_set: Iterable[int]) -> tuple[int, ...]:
-    """The LSH band keys of a shingle set: BANDS signed 64-bit integers (PostgreSQL bigint)."""
+def shingles(text: str, size: int = SHINGLE_WORDS) -> frozenset[int]:
+    """32-bit hashes of the text's overlapping `size`-word sequences (after normalisation)."""
+    return _shingles_of(normalize_for_hash(text).split(), size)
+
+
+def band_keys(shingle_set: Iterable[int], *, bands: int = BANDS, first_band: int = 0) -> tuple[int, ...]:
+    """LSH band keys of a shingle set: the first `bands` bands of its MinHash signature, each
+    hashed with its values and its position (from `first_band`) into a signed 64-bit integer."""
     values = list(shingle_set)
     if not values:
         return ()
     signature = MinHash(num_perm=NUM_PERM, hashfunc=int, permutations=_PERMUTATIONS, scheme="affine32")
     signature.update_batch(values)
-    rows = signature.hashvalues.astype(np.uint64).reshape(BANDS, ROWS)
+    rows = signature.hashvalues.astype(np.uint64).reshape(BANDS, ROWS)[:bands]
     with np.errstate(over="ignore"):  # wrap-around multiplication is the point
-        keys = (rows * _MIX[:ROWS]).sum(axis=1, dtype=np.uint64) ^ _BAND_SALT
+        keys = (rows * _MIX[:ROWS]).sum(axis=1, dtype=np.uint64) ^ _BAND_SALT[first_band:first_band + bands]
         keys ^= keys >> np.uint64(29)
     return tuple(int(key) for key in keys.view(np.int64))
 
@@ -82,8 +92,13 @@ class Fingerprint:
 
 
 def fingerprint(text: str) -> Fingerprint:
-    found = shingles(text)
-    return Fingerprint(text_fingerprint(text), found, band_keys(found) if len(found) >= MIN_SHINGLES else ())
+    """Hash, shingles and LSH keys: BANDS keys of the whole text, LEAD_BANDS of its lead."""
+    words = normalize_for_hash(text).split()
+    found = _shingles_of(words)
+    if len(found) < MIN_SHINGLES:
+        return Fingerprint(text_fingerprint(text), found, ())
+    lead = band_keys(_shingles_of(words[:LEAD_WORDS]), bands=LEAD_BANDS, first_band=BANDS)
+    return Fingerprint(text_fingerprint(text), found, band_keys(found) + lead)
 
 
 def containment(a: frozenset[int], b: frozenset[int]) -> float:
