@@ -562,8 +562,12 @@ STORY_STATEMENTS = {
 
 ASSIGN_STATEMENTS = {
     # $2 NULL: a new story.
-    "wirewatch_assign_story(bigint, bigint, bigint, real, text, bigint[], int)": """
-        WITH created AS (INSERT INTO stories (created_at) SELECT now() WHERE $2::bigint IS NULL RETURNING id)
+    # A new story is born with its figures: its one article is first, last and representative.
+    "wirewatch_assign_story(bigint, bigint, bigint, real, text, bigint[], int)": f"""
+        WITH created AS (INSERT INTO stories (first_seen_at, last_seen_at, articles, outlets,
+                                              representative_article_id)
+                         SELECT {SEEN_AT}, {SEEN_AT}, 1, 1, id FROM articles WHERE id = $1 AND $2::bigint IS NULL
+                         RETURNING id)
         UPDATE articles SET story_id = coalesce($2, (SELECT id FROM created)), duplicate_of = $3,
             similarity = $4, url_key = $5, lsh_bands = $6, shingle_count = $7, deduped_at = now(),
             updated_at = now()
@@ -585,12 +589,12 @@ def assign_story(conn: Connection, article_id: int, *, story_id: int | None, mat
     assign, bands = ({signature: sql} for signature, sql in ASSIGN_STATEMENTS.items())
     with conn.cursor() as cur:
         cur.execute(
-            ";\n".join([
+            ";\n".join(filter(None, [
                 _execute(conn, assign, "%(id)s, %(story)s, %(duplicate_of)s, %(similarity)s, %(url_key)s, "
                                        "%(bands)s::bigint[], %(shingles)s"),
                 _execute(conn, bands, "%(id)s, %(bands)s::bigint[], %(old_bands)s::bigint[]"),
-                _execute(conn, _story_statements(context["previous_story_id"]), "%(id)s, %(previous)s"),
-                "SELECT story_id FROM articles WHERE id = %(id)s"]),
+                _execute(conn, _story_statements(story_id, context["previous_story_id"]), "%(id)s, %(previous)s"),
+                "SELECT story_id FROM articles WHERE id = %(id)s"])),
             {"id": article_id, "story": story_id, "previous": context["previous_story_id"],
              "duplicate_of": match.matched_article_id if match.kind == "exact" else None,
              "similarity": match.similarity, "url_key": url_key, "bands": list(band_keys),
@@ -598,9 +602,12 @@ def assign_story(conn: Connection, article_id: int, *, story_id: int | None, mat
         return cur.fetchone()[0]
 
 
-def _story_statements(previous_story_id: int | None) -> dict[str, str]:
-    """Only an article that was in a story before can leave one empty."""
+def _story_statements(story_id: int | None, previous_story_id: int | None) -> dict[str, str]:
+    """What the figures need: nothing for a new story of a first-time article (born with them);
+    no check for an emptied story unless the article was in one before."""
     if previous_story_id is None:
+        if story_id is None:
+            return {}
         return {k: v for k, v in STORY_STATEMENTS.items() if "drop_empty" not in k}
     return STORY_STATEMENTS
 
@@ -608,7 +615,7 @@ def _story_statements(previous_story_id: int | None) -> dict[str, str]:
 def refresh_stories(conn: Connection, article_id: int, previous_story_id: int | None) -> None:
     """Lock and recompute the figures of the article's story and of the one it left."""
     with conn.cursor() as cur:
-        cur.execute(_execute(conn, _story_statements(previous_story_id), "%(id)s, %(previous)s"),
+        cur.execute(_execute(conn, STORY_STATEMENTS, "%(id)s, %(previous)s"),
                     {"id": article_id, "previous": previous_story_id})
 
 
