@@ -24,15 +24,16 @@ UPDATE articles SET url_key = canonical_url WHERE url_key IS NULL AND story_id I
 CREATE INDEX IF NOT EXISTS articles_bands_todo_idx ON articles (id)
     WHERE status = 'extracted' AND deduped_at IS NOT NULL AND lsh_bands IS NULL;
 
--- One row per (band, article). Two articles sharing any band key are candidate copies. There is no
--- foreign key on purpose: a cascade would need a second index as large as this one; an article's
--- rows are replaced from articles.lsh_bands when it is deduplicated again, and lookups join
--- articles, so rows of a deleted article are never returned.
+-- One row per (band, article). Two articles sharing any band key are candidate copies. No foreign
+-- key: a cascade would need a second index as large as this one; an article's rows are replaced
+-- from articles.lsh_bands when it is deduplicated again, and lookups join articles, so rows of a
+-- deleted article are never returned. No primary key either: the dedup step never inserts a key
+-- twice for one article, and a unique index's check costs a fifth of every insert.
 CREATE TABLE IF NOT EXISTS article_bands (
     band_key    bigint NOT NULL,
-    article_id  bigint NOT NULL,
-    PRIMARY KEY (band_key, article_id)
+    article_id  bigint NOT NULL
 );
+CREATE INDEX IF NOT EXISTS article_bands_key_idx ON article_bands (band_key, article_id);
 COMMENT ON TABLE article_bands IS 'MinHash LSH index: one row per band of each deduplicated article''s signature (see wirewatch.dedup).';
 
 ALTER TABLE stories

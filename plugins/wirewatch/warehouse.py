@@ -632,8 +632,7 @@ def save_bands(conn: Connection, article_id: int, band_keys: Sequence[int], shin
     with conn.cursor() as cur:
         cur.execute("""UPDATE articles SET lsh_bands = %(bands)s::bigint[], shingle_count = %(shingles)s
                            WHERE id = %(id)s;
-                       INSERT INTO article_bands (band_key, article_id) SELECT unnest(%(bands)s::bigint[]), %(id)s
-                           ON CONFLICT DO NOTHING""",
+                       INSERT INTO article_bands (band_key, article_id) SELECT unnest(%(bands)s::bigint[]), %(id)s""",
                     {"bands": list(band_keys), "shingles": shingle_count, "id": article_id})
 
 
