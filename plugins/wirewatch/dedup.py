@@ -41,7 +41,7 @@ ROWS = NUM_PERM // BANDS
 # A teaser (the first paragraphs of a story, cut at a paywall) shares little of a long text's
 # shingles but nearly all of its lead: LEAD_BANDS more keys from the signature of the first
 # LEAD_WORDS words find it whatever its length.
-LEAD_WORDS = 60
+LEAD_WORDS = 40
 LEAD_BANDS = 4
 KEYS_PER_TEXT = BANDS + LEAD_BANDS
 SEED = 20261125
