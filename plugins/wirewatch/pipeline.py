@@ -296,7 +296,7 @@ def dedup_articles(*, run_id: str, shard: int = 0, shards: int = 1, settings: Se
     article (rel=canonical), an exact copy, a syndicated copy, or a new story.
 
     Each article is decided and recorded in its own transaction under advisory locks on its
-    fingerprint keys (see warehouse.lock_dedup_keys), so any number of workers, shards or DAG
+    fingerprint keys (see warehouse.begin_dedup), so any number of workers, shards or DAG
     runs can deduplicate at once without splitting a story."""
     settings = _settings(settings)
     counts: Counter = Counter()
