@@ -56,3 +56,10 @@ def test_parsing_opens_no_warehouse_connection(monkeypatch):
 
     monkeypatch.setattr(psycopg2, "connect", refuse)
     load_dag_module()
+
+
+def test_retag_shape(dagbag):
+    dag = dagbag.dags["wirewatch_retag"]
+    assert dag.schedule is None or dag.timetable.summary == "None"  # run by hand only
+    assert [t.task_id for t in dag.topological_sort()] == ["mark", "tag", "report_run"]
+    assert set(dag.params) == {"all"}

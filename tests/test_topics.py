@@ -4,7 +4,8 @@ import pytest
 
 from wirewatch.config import ConfigError
 from wirewatch.extract import clean_text
-from wirewatch.topics import load_taxonomy, term_pattern
+from wirewatch.matching import PhraseIndex, tokenize
+from wirewatch.topics import load_taxonomy
 
 ROOT = Path(__file__).parents[1]
 SEED = clean_text((Path(__file__).parent / "fixtures" / "seed-article.txt").read_text()).text
@@ -61,15 +62,39 @@ def test_negatives_are_not_tagged(taxonomy, sentence, topic):
 def test_title_match_weighs_more(taxonomy):
     body = "Officials met on Tuesday. Nothing else happened."
     (match,) = taxonomy.tag("Troops deployed to the northern border", body)
-    assert match.topic_id == "troop-movements" and match.score == 2.0
+    assert match.topic_id == "troop-movements" and match.score == 2.0 and match.in_title
     assert match.evidence == "Troops deployed to the northern border" and match.evidence_start is None
 
 
-def test_term_pattern_word_forms_and_hyphens():
-    pattern = term_pattern(["deploy*", "build up", "F 16*"])
-    for text in ("deployment", "Deploying", "build-up", "F-16s"):
-        assert pattern.search(text), text
-    assert not pattern.search("redeploy")  # word boundary at the start
+def test_lead_sentences_weigh_more_than_the_body(taxonomy):
+    filler = "The weather was mild. Markets were calm. Schools reopened."
+    lead = taxonomy.tag(None, f"Russia deployed two brigades to the border. {filler}")
+    body = taxonomy.tag(None, f"{filler} Russia deployed two brigades to the border.")
+    assert lead[0].score == 1.5 and body[0].score == 1.0
+
+
+def test_every_evidence_sentence_is_given_as_offsets(taxonomy):
+    text = ("A missile struck a school in the city. Officials counted the damage. "
+            "A second missile hit a power station at noon.")
+    (match,) = [m for m in taxonomy.tag(None, text) if m.topic_id == "missile-strikes"]
+    assert [text[a:b] for a, b in match.evidence_spans] == [
+        "A missile struck a school in the city.", "A second missile hit a power station at noon."]
+
+
+@pytest.mark.parametrize("sentence", [
+    "The ministry ruled out sending troops to the border.",
+    "Officials denied that soldiers had been moved to the region.",
+    "There are no plans to deploy troops, the minister said.",
+])
+def test_negated_phrases_do_not_count(taxonomy, sentence):
+    assert "troop-movements" not in topics_of(taxonomy, sentence)
+
+
+def test_word_forms_match_through_stemming():
+    index = PhraseIndex([("deploy", "d"), ("Iskander*", "i"), ("air strike", "a")], stemmed=True)
+    tokens = tokenize("Deployments, redeploying, deployed; Iskander-M fired; air-strikes.", stemmed=True)
+    found = [(tokens.forms[h.first_token], h.payload) for h in index.find(tokens)]
+    assert found == [("deploy", "d"), ("deploy", "d"), ("iskand", "i"), ("air", "a")]
 
 
 def test_version_changes_with_the_file(tmp_path):
@@ -86,6 +111,10 @@ def test_version_changes_with_the_file(tmp_path):
     ("topics:\n  - {id: a, label: A, any: []}\n", r"topics #1 \(a\): 'any' must not be empty"),
     ("topics:\n  - {id: a, label: A, any: [x], near: fire}\n", r"'near' must be a list"),
     ("topics:\n  - {id: a, label: A, any: [x], weight: 2}\n", r"unknown key\(s\) weight"),
+    ("topics:\n  - {id: a, label: A, any: [x], weights: {headline: 2}}\n", r"'weights' must be a mapping with keys"),
+    ("negations: [nope]\nnegation_window: -1\ntopics:\n  - {id: a, label: A, any: [x]}\n",
+     r"'negation_window' must be a non-negative whole number"),
+    ("topics:\n  - {id: a, label: A, any: ['--']}\n", r"'any' phrase '--' has no words"),
     ("topics: []\n", r"defines no topics"),
 ])
 def test_taxonomy_errors(tmp_path, text, message):

@@ -3,6 +3,8 @@
 Every alias maps to one canonical actor ("DPRK", "Pyongyang", "North Korean" -> North Korea).
 Aliases written in capitals (DPRK, US, NATO) match case-sensitively so "us" is not the
 United States; the others match in any case. Longer aliases win ("South Korea" over "Korea").
+All aliases are found in one pass (`matching.PhraseIndex`); punctuation is ignored, so "U.S."
+is "U S" and "Russia's" contains "Russia".
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wirewatch.config import ConfigError, check_keys, check_unique_ids, load_entries, string_list
-from wirewatch.text import sentence_spans
+from wirewatch.matching import WORD, PhraseIndex, Tokens, tokenize
 
 KINDS = {"country", "organization", "place", "person", "group"}
 
@@ -37,63 +39,77 @@ class ActorMention:
 @dataclass(frozen=True)
 class Gazetteer:
     actors: dict[str, Actor]
-    _case_sensitive: re.Pattern[str] | None
-    _case_insensitive: re.Pattern[str] | None
-    _alias_to_actor: dict[str, str]
+    # alias -> (actor id, alias as written, case-sensitive?), every alias in one automaton
+    _aliases: PhraseIndex[tuple[str, str, bool]]
+    lead_sentences: int = 2
 
     def find(self, title: str | None, text: str) -> list[ActorMention]:
-        """Actors in the article; `in_title` is true when named in the title or the lead sentence."""
-        spans = sentence_spans(text)
-        lead = text[spans[0][0]:spans[0][1]] if spans else ""
+        """Actors in the article with their mentions in the text; `in_title` is true when named in
+        the title or the lead (first `lead_sentences` sentences)."""
+        tokens = tokenize(text, stemmed=False)
         counts: Counter[str] = Counter()
         aliases: dict[str, set[str]] = {}
-        for actor_id, alias in self._scan(f"{title or ''}\n{text}"):
-            aliases.setdefault(actor_id, set()).add(alias)
-        for actor_id, _alias in self._scan(text):
+        prominent: set[str] = set()
+        for actor_id, alias, sentence in self._scan(text, tokens):
             counts[actor_id] += 1
-        prominent = {actor_id for actor_id, _ in self._scan(f"{title or ''}\n{lead}")}
+            aliases.setdefault(actor_id, set()).add(alias)
+            if sentence < self.lead_sentences:
+                prominent.add(actor_id)
+        if title:
+            for actor_id, alias, _ in self._scan(title, tokenize(title, stemmed=False, with_sentences=False)):
+                aliases.setdefault(actor_id, set()).add(alias)
+                prominent.add(actor_id)
         # A title-only actor is still reported, with 0 mentions in the text.
         return [ActorMention(actor_id=actor_id, mentions=counts[actor_id], in_title=actor_id in prominent,
                              aliases=tuple(sorted(aliases[actor_id])))
                 for actor_id in sorted(aliases, key=lambda a: (-counts[a], a))]
 
-    def _scan(self, text: str):
-        for pattern in (self._case_sensitive, self._case_insensitive):
-            if pattern is None:
+    def _scan(self, text: str, tokens: Tokens):
+        """(actor id, alias as it appears, sentence) per mention; overlapping aliases resolve to the
+        longest ("South Korea" over "Korea", "US State Department" over "US")."""
+        best: dict[int, tuple[int, str, str]] = {}  # first token -> (last token, actor, alias)
+        for hit in self._aliases.find(tokens):
+            actor_id, written, case_sensitive = hit.payload
+            start, end = tokens.spans[hit.first_token][0], tokens.spans[hit.last_token][1]
+            if case_sensitive and _letters(text[start:end]) != _letters(written):
+                continue  # "US" the country, not "us"
+            current = best.get(hit.first_token)
+            if current is None or hit.last_token > current[0]:
+                best[hit.first_token] = (hit.last_token, actor_id, text[start:end])
+        covered_until = -1
+        for first in sorted(best):
+            last, actor_id, alias = best[first]
+            if first <= covered_until:
                 continue
-            for match in pattern.finditer(text):
-                alias = match.group(0)
-                key = alias if alias in self._alias_to_actor else alias.casefold()
-                yield self._alias_to_actor[key], alias
+            covered_until = last
+            yield actor_id, alias, tokens.sentence_of[first]
+
+
+def _letters(value: str) -> str:
+    return "".join(ch for ch in value if ch.isalnum())
 
 
 def load_gazetteer(path: Path) -> Gazetteer:
     _data, located = load_entries(path, "actors")
     check_unique_ids(located)
     actors: dict[str, Actor] = {}
-    alias_to_actor: dict[str, str] = {}
-    exact: list[str] = []
-    folded: list[str] = []
+    owner: dict[str, str] = {}
+    phrases: list[tuple[str, tuple[str, str, bool]]] = []
     for item, where in located:
         check_keys(item, where, required={"id", "name", "kind", "aliases"}, optional={"iso"})
         if item["kind"] not in KINDS:
             raise ConfigError(f"{where}: 'kind' must be one of {', '.join(sorted(KINDS))}")
-        actor = Actor(id=str(item["id"]), name=str(item["name"]), kind=item["kind"], iso_code=item.get("iso"))
+        iso = item.get("iso")
+        if iso is not None and not (isinstance(iso, str) and re.fullmatch(r"[A-Z]{2}", iso)):
+            raise ConfigError(f"{where}: 'iso' must be a two-letter ISO 3166-1 code such as RU, got {iso!r}")
+        actor = Actor(id=str(item["id"]), name=str(item["name"]), kind=item["kind"], iso_code=iso)
         actors[actor.id] = actor
         for alias in {actor.name, *string_list(item, "aliases", where)}:
+            # Aliases written in capitals (US, UN, DPRK) must appear in capitals.
             case_sensitive = alias.isupper()
-            key = alias if case_sensitive else alias.casefold()
-            if key in alias_to_actor and alias_to_actor[key] != actor.id:
-                raise ConfigError(f"{where}: alias {alias!r} already belongs to {alias_to_actor[key]!r}")
-            alias_to_actor[key] = actor.id
-            (exact if case_sensitive else folded).append(alias)
-    return Gazetteer(actors=actors, _case_sensitive=_alternation(exact, 0),
-                     _case_insensitive=_alternation(folded, re.IGNORECASE), _alias_to_actor=alias_to_actor)
-
-
-def _alternation(aliases: list[str], flags: int) -> re.Pattern[str] | None:
-    if not aliases:
-        return None
-    body = "|".join(re.escape(a) for a in sorted(set(aliases), key=len, reverse=True))
-    # Possessives ("Russia's") and compounds ("Russia-Ukraine") count; "Russian" is its own alias.
-    return re.compile(rf"(?<!\w)(?:{body})(?!\w)", flags)
+            key = " ".join(WORD.findall(alias.lower())) + ("|exact" if case_sensitive else "")
+            if key in owner and owner[key] != actor.id:
+                raise ConfigError(f"{where}: alias {alias!r} already belongs to {owner[key]!r}")
+            owner[key] = actor.id
+            phrases.append((alias, (actor.id, alias, case_sensitive)))
+    return Gazetteer(actors=actors, _aliases=PhraseIndex(phrases, stemmed=False))

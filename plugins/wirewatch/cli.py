@@ -202,6 +202,22 @@ def reprocess(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+@command("retag",)
+def retag(args: argparse.Namespace, settings: Settings) -> int:
+    """Re-tag stored articles with the current taxonomy and gazetteer, without refetching: every
+    article tagged with another taxonomy version, or with --all every extracted article."""
+    from datetime import datetime, timezone
+
+    from wirewatch import pipeline
+
+    if args.all:
+        print(f"{pipeline.mark_for_retag(settings)} articles marked for re-tagging")
+    tagged = pipeline.tag_articles(run_id=f"retag__{datetime.now(timezone.utc):%Y-%m-%dT%H:%M:%S}", settings=settings)
+    print(f"{tagged['articles_tagged']} articles tagged: {tagged['topic_links']} topic links, "
+          f"{tagged['actor_links']} actor links, {tagged['articles_without_topic']} without a topic")
+    return 0
+
+
 @command("summary",)
 def summary(args: argparse.Namespace, settings: Settings) -> int:
     """Print what a pipeline run did (default: the latest run) and the warehouse totals."""
@@ -292,6 +308,9 @@ ARGUMENTS: dict[tuple[str, ...], Callable[[argparse.ArgumentParser], None]] = {
                        help="only articles in this status (repeatable; default: all three)"),
         p.add_argument("--mark-only", action="store_true",
                        help="only mark; the next news_ingest or wirewatch_reprocess run extracts them")),
+    ("retag",): lambda p: p.add_argument("--all", action="store_true",
+                                         help="re-tag every extracted article, not only those tagged with "
+                                              "another taxonomy version (e.g. after editing config/actors.yaml)"),
     ("summary",): lambda p: p.add_argument("run_id", nargs="?", help="Airflow run id (default: latest)"),
     ("demo", "serve"): lambda p: p.add_argument("--port", type=int, default=_demo_port(),
                                                 help="corpus server port"),

@@ -363,6 +363,15 @@ def dedup_article(conn, article: dict, settings: Settings) -> str | None:
 
 # --- tag -------------------------------------------------------------------------------------
 
+def mark_for_retag(settings: Settings | None = None) -> int:
+    """Make every extracted article due for tagging again. -> how many."""
+    settings = _settings(settings)
+    with connect(settings.database_url) as conn:
+        marked = warehouse.mark_for_retag(conn)
+    LOGGER.info("%d articles marked for re-tagging", marked)
+    return marked
+
+
 def tag_articles(*, run_id: str, settings: Settings | None = None) -> Counts:
     """Tag topics and actors on articles not yet tagged with the current taxonomy version."""
     settings = _settings(settings)
@@ -371,6 +380,7 @@ def tag_articles(*, run_id: str, settings: Settings | None = None) -> Counts:
     counts: Counter = Counter()
     with connect(settings.database_url) as conn:
         warehouse.sync_taxonomy(conn, taxonomy, gazetteer)
+        warehouse.record_taxonomy_version(conn, taxonomy, gazetteer)
         conn.commit()
         while batch := warehouse.articles_to_tag(conn, taxonomy.version, TAG_BATCH):
             for article in batch:

@@ -1,11 +1,16 @@
-"""Topics: a user-editable taxonomy (YAML) compiled once, then matched sentence by sentence.
+"""Topics: a user-editable taxonomy (YAML), compiled once, matched sentence by sentence.
 
-A topic matches a sentence when the sentence contains one of its `any` terms and, if the
-topic lists `near` terms, one of those too (e.g. a missile word *and* a strike word), and
-none of its `exclude` phrases ("no plans to deploy troops"). Terms are words or phrases;
-a trailing `*` matches word forms ("deploy*" -> deployed, deploying, deployment).
-Score = matching sentences, the title counting `title_weight`; the evidence is the first
-matching sentence of the text, with its character offsets.
+A topic matches a sentence when the sentence has one of its `any` phrases and, if the topic lists
+`near` phrases, one of those too (a missile word *and* a strike word), none of its `exclude`
+phrases ("no plans to deploy troops", "a missile of a free kick"), and the phrases are not
+negated (a `negations` cue such as "no", "denied" or "ruled out" a few words before them).
+Phrases match word forms: text and phrases are stemmed ("deployed", "deployment" -> deploy), and
+a trailing `*` matches any word starting so ("Iskander*"). Every phrase of every topic is found
+in one pass (`matching.PhraseIndex`, an Aho-Corasick automaton).
+
+Score = the weights of the matching sentences: the headline counts `title`, the first
+`lead_sentences` sentences `lead`, the rest `body`; a topic is tagged at `min_score`. The
+evidence is every matching sentence of the text, as character offsets.
 """
 
 from __future__ import annotations
@@ -16,9 +21,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wirewatch.config import ConfigError, check_keys, check_unique_ids, load_entries, string_list
-from wirewatch.text import sentence_spans
+from wirewatch.matching import PhraseIndex, Tokens, tokenize
 
 TOPIC_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+ROLES = ("any", "near", "exclude")
+DEFAULT_WEIGHTS = {"title": 2.0, "lead": 1.5, "body": 1.0}
+# Evidence spans kept per topic and article.
+MAX_EVIDENCE = 5
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -26,16 +35,9 @@ class Topic:
     id: str
     label: str
     description: str
-    any_terms: re.Pattern[str]
-    near_terms: re.Pattern[str] | None
-    exclude: re.Pattern[str] | None
-    title_weight: float
+    has_near: bool
+    weights: dict[str, float]
     min_score: float
-
-    def matches(self, sentence: str) -> bool:
-        return (self.any_terms.search(sentence) is not None
-                and (self.near_terms is None or self.near_terms.search(sentence) is not None)
-                and (self.exclude is None or self.exclude.search(sentence) is None))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -43,79 +45,135 @@ class TopicMatch:
     topic_id: str
     score: float
     matches: int
+    in_title: bool
+    # The first matching sentence (or the headline) and every matching sentence's offsets in the text.
     evidence: str
     evidence_start: int | None
     evidence_end: int | None
+    evidence_spans: tuple[tuple[int, int], ...]
 
 
 @dataclass(frozen=True, kw_only=True)
 class Taxonomy:
     version: str
     topics: tuple[Topic, ...]
+    lead_sentences: int
+    negation_window: int
+    _phrases: PhraseIndex[tuple[int, str]]
+    _negations: PhraseIndex[None] | None
 
     def tag(self, title: str | None, text: str) -> list[TopicMatch]:
         """Topics found in an article, strongest first."""
-        spans = sentence_spans(text)
+        body = tokenize(text, stemmed=True)
+        headline = tokenize(title or "", stemmed=True, with_sentences=False)
+        in_title = {topic for topic, _ in self._matches(headline)}
+        sentences: dict[int, list[int]] = {}
+        for topic, sentence in self._matches(body):
+            sentences.setdefault(topic, []).append(sentence)
         found = []
-        for topic in self.topics:
-            title_hit = bool(title) and topic.matches(title)
-            hits = [(start, end) for start, end in spans if topic.matches(text[start:end])]
-            score = len(hits) + (topic.title_weight if title_hit else 0.0)
-            if score < topic.min_score or not (hits or title_hit):
+        for index in sorted(set(sentences) | in_title):
+            topic = self.topics[index]
+            hits = sorted(sentences.get(index, []))
+            score = (topic.weights["title"] if index in in_title else 0.0) + sum(
+                topic.weights["lead"] if s < self.lead_sentences else topic.weights["body"] for s in hits)
+            if score < topic.min_score:
                 continue
-            if hits:
-                start, end = hits[0]
-                evidence, offsets = text[start:end], (start, end)
+            spans = tuple(body.sentences[s] for s in hits[:MAX_EVIDENCE])
+            if spans:
+                evidence, start, end = text[spans[0][0]:spans[0][1]], spans[0][0], spans[0][1]
             else:
-                evidence, offsets = title, (None, None)
-            found.append(TopicMatch(topic_id=topic.id, score=score, matches=len(hits) + int(title_hit),
-                                    evidence=evidence, evidence_start=offsets[0], evidence_end=offsets[1]))
+                evidence, start, end = title or "", None, None
+            found.append(TopicMatch(topic_id=topic.id, score=round(score, 2), matches=len(hits) + (index in in_title),
+                                    in_title=index in in_title, evidence=evidence, evidence_start=start,
+                                    evidence_end=end, evidence_spans=spans))
         return sorted(found, key=lambda m: (-m.score, m.topic_id))
 
+    def _matches(self, tokens: Tokens) -> set[tuple[int, int]]:
+        """(topic index, sentence index) of every sentence that matches a topic."""
+        negated_before = self._negation_ends(tokens)
+        roles: dict[tuple[int, int], set[str]] = {}
+        for hit in self._phrases.find(tokens):
+            topic, role = hit.payload
+            sentence = tokens.sentence_of[hit.first_token]
+            if role != "exclude" and self._negated(hit.first_token, sentence, tokens, negated_before):
+                continue
+            roles.setdefault((topic, sentence), set()).add(role)
+        return {key for key, found in roles.items()
+                if "any" in found and "exclude" not in found
+                and (not self.topics[key[0]].has_near or "near" in found)}
 
-def term_pattern(terms: list[str]) -> re.Pattern[str]:
-    """One case-insensitive alternation; `*` = word-form suffix, spaces/hyphens interchangeable."""
-    parts = []
-    for term in sorted(terms, key=len, reverse=True):
-        stem = term.rstrip("*")
-        body = r"[\s\-]+".join(re.escape(word) for word in re.split(r"[\s\-]+", stem))
-        parts.append(body + (r"\w*" if term.endswith("*") else ""))
-    return re.compile(r"\b(?:" + "|".join(parts) + r")\b", re.IGNORECASE)
+    def _negation_ends(self, tokens: Tokens) -> list[int]:
+        if self._negations is None:
+            return []
+        return sorted(hit.last_token for hit in self._negations.find(tokens))
+
+    def _negated(self, token: int, sentence: int, tokens: Tokens, negation_ends: list[int]) -> bool:
+        return any(token - self.negation_window <= end < token and tokens.sentence_of[end] == sentence
+                   for end in negation_ends)
 
 
 def load_taxonomy(path: Path) -> Taxonomy:
     data, located = load_entries(path, "topics")
+    check_keys(data, str(path), required={"topics"},
+               optional={"version", "weights", "lead_sentences", "negations", "negation_window"})
     check_unique_ids(located)
-    topics = tuple(_topic(item, where) for item, where in located)
+    defaults = _weights(data.get("weights"), DEFAULT_WEIGHTS, str(path))
+    topics: list[Topic] = []
+    phrases: list[tuple[str, tuple[int, str]]] = []
+    for index, (item, where) in enumerate(located):
+        topic, rules = _topic(item, where, defaults)
+        topics.append(topic)
+        phrases += [(phrase, (index, role)) for role in ROLES for phrase in rules[role]]
     if not topics:
         raise ConfigError(f"{path}: the taxonomy defines no topics")
+    negations = string_list(data, "negations", str(path))
     # The version changes whenever the file does, so re-tagging knows what is stale.
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
-    return Taxonomy(version=f"{data.get('version', '0')}+{digest}", topics=topics)
+    return Taxonomy(version=f"{data.get('version', '0')}+{digest}", topics=tuple(topics),
+                    lead_sentences=_count(data, "lead_sentences", 2, str(path)),
+                    negation_window=_count(data, "negation_window", 4, str(path)),
+                    _phrases=PhraseIndex(phrases, stemmed=True),
+                    _negations=PhraseIndex(((cue, None) for cue in negations), stemmed=True) if negations else None)
 
 
-def _topic(item: object, where: str) -> Topic:
+def _topic(item: object, where: str, default_weights: dict[str, float]) -> tuple[Topic, dict[str, list[str]]]:
     check_keys(item, where, required={"id", "label", "any"},
-               optional={"description", "near", "exclude", "title_weight", "min_score"})
+               optional={"description", "near", "exclude", "weights", "title_weight", "min_score"})
     if not isinstance(item["id"], str) or not TOPIC_ID.match(item["id"]):
         raise ConfigError(f"{where}: 'id' must be lower-case words joined by hyphens, got {item['id']!r}")
     where = f"{where} ({item['id']})"
     if not isinstance(item["label"], str) or not item["label"].strip():
         raise ConfigError(f"{where}: 'label' must be a non-empty string")
-    numbers = {}
-    for key, default in (("title_weight", 2.0), ("min_score", 1.0)):
-        value = item.get(key, default)
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
-            raise ConfigError(f"{where}: '{key}' must be a non-negative number")
-        numbers[key] = float(value)
-    near = string_list(item, "near", where)
-    exclude = string_list(item, "exclude", where)
-    return Topic(
-        id=item["id"],
-        label=item["label"].strip(),
-        description=str(item.get("description", "")).strip(),
-        any_terms=term_pattern(string_list(item, "any", where, required=True)),
-        near_terms=term_pattern(near) if near else None,
-        exclude=term_pattern(exclude) if exclude else None,
-        **numbers,
-    )
+    weights = _weights(item.get("weights"), default_weights, where)
+    if "title_weight" in item:  # the version-1 spelling
+        weights["title"] = _number(item["title_weight"], "title_weight", where)
+    rules = {role: string_list(item, role, where, required=role == "any") for role in ROLES}
+    for role, phrases in rules.items():
+        for phrase in phrases:
+            if not re.search(r"\w", phrase):
+                raise ConfigError(f"{where}: '{role}' phrase {phrase!r} has no words")
+    topic = Topic(id=item["id"], label=item["label"].strip(), description=str(item.get("description", "")).strip(),
+                  has_near=bool(rules["near"]), weights=weights,
+                  min_score=_number(item.get("min_score", 1.0), "min_score", where))
+    return topic, rules
+
+
+def _weights(value: object, defaults: dict[str, float], where: str) -> dict[str, float]:
+    if value is None:
+        return dict(defaults)
+    if not isinstance(value, dict) or not set(value) <= set(DEFAULT_WEIGHTS):
+        raise ConfigError(f"{where}: 'weights' must be a mapping with keys {', '.join(DEFAULT_WEIGHTS)}")
+    return {**defaults, **{key: _number(v, f"weights.{key}", where) for key, v in value.items()}}
+
+
+def _number(value: object, key: str, where: str) -> float:
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+        raise ConfigError(f"{where}: '{key}' must be a non-negative number, got {value!r}")
+    return float(value)
+
+
+def _count(data: dict, key: str, default: int, where: str) -> int:
+    value = data.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ConfigError(f"{where}: '{key}' must be a non-negative whole number, got {value!r}")
+    return value

@@ -734,9 +734,9 @@ def save_tags(conn: Connection, article_id: int, taxonomy_version: str, topics: 
         psycopg2.extras.execute_values(
             cur,
             """INSERT INTO article_topics (article_id, topic_id, score, matches, evidence, evidence_start,
-                                          evidence_end, taxonomy_version) VALUES %s""",
+                                          evidence_end, evidence_spans, in_title, taxonomy_version) VALUES %s""",
             [(article_id, m.topic_id, m.score, m.matches, m.evidence, m.evidence_start, m.evidence_end,
-              taxonomy_version) for m in topics],
+              json.dumps([list(span) for span in m.evidence_spans]), m.in_title, taxonomy_version) for m in topics],
         )
         psycopg2.extras.execute_values(
             cur,
@@ -745,6 +745,20 @@ def save_tags(conn: Connection, article_id: int, taxonomy_version: str, topics: 
         )
         cur.execute("UPDATE articles SET tagged_at = now(), taxonomy_version = %s WHERE id = %s",
                     (taxonomy_version, article_id))
+
+
+def record_taxonomy_version(conn: Connection, taxonomy: Taxonomy, gazetteer: Gazetteer) -> None:
+    with conn.cursor() as cur:
+        cur.execute("""INSERT INTO taxonomy_versions (version, topics, actors) VALUES (%s, %s, %s)
+                       ON CONFLICT (version) DO UPDATE SET last_used = now()""",
+                    (taxonomy.version, len(taxonomy.topics), len(gazetteer.actors)))
+
+
+def mark_for_retag(conn: Connection) -> int:
+    """Make every extracted article due for tagging again (`wirewatch retag --all`). -> how many."""
+    with conn.cursor() as cur:
+        cur.execute("UPDATE articles SET tagged_at = NULL WHERE status = 'extracted' AND tagged_at IS NOT NULL")
+        return cur.rowcount
 
 
 # --- run statistics --------------------------------------------------------------------------

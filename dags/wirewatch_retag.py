@@ -1,0 +1,51 @@
+"""
+### wirewatch_retag
+
+Re-tags stored articles after `config/topics.yaml` or `config/actors.yaml` changed, without
+refetching or re-extracting: every article tagged with another taxonomy version, or, with the
+`all` param, every extracted article. The same as `wirewatch retag [--all]`. Trigger it by hand.
+
+```
+mark (only with all) -> tag -> report
+```
+Business logic lives in `plugins/wirewatch/pipeline.py`; this file only wires it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from airflow.sdk import Param, dag, task
+
+from wirewatch import pipeline, report
+
+
+@dag(
+    dag_id="wirewatch_retag",
+    schedule=None,
+    start_date=datetime(2026, 1, 1, tzinfo=timezone.utc),
+    catchup=False,
+    max_active_runs=1,
+    default_args={"owner": "wirewatch", "retries": 2, "retry_delay": timedelta(minutes=1)},
+    params={"all": Param(False, type="boolean",
+                         description="re-tag every extracted article, not only those of older taxonomy versions")},
+    tags=["wirewatch", "maintenance"],
+    doc_md=__doc__,
+)
+def wirewatch_retag():
+    @task
+    def mark(params: dict | None = None) -> int:
+        return pipeline.mark_for_retag() if params.get("all") else 0
+
+    @task
+    def tag(_marked: int, run_id: str | None = None) -> dict:
+        return pipeline.tag_articles(run_id=run_id)
+
+    @task
+    def report_run(_tagged: dict, run_id: str | None = None) -> dict:
+        return report.log_run_summary(run_id)
+
+    report_run(tag(mark()))
+
+
+wirewatch_retag_dag = wirewatch_retag()

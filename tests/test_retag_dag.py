@@ -1,0 +1,57 @@
+"""The real wirewatch_retag DAG, run in-process with dag.test(): editing the taxonomy and re-running
+re-tags stored articles without refetching, and the warehouse records which version tagged what."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import psycopg2
+import pytest
+
+from conftest import query, scalar
+from wirewatch import pipeline
+from wirewatch.demo import load_dag_module
+from wirewatch.settings import REPO_ROOT
+
+pytestmark = pytest.mark.pipeline
+
+TEXT = ("Engineers in the capital reported that the new bridge was opened to traffic on Monday. "
+        "City officials said the flotilla of tugboats would be celebrated at the harbour festival.")
+
+
+@pytest.fixture
+def config_dir(tmp_path, monkeypatch):
+    for name in ("topics.yaml", "actors.yaml", "feeds.yaml"):
+        shutil.copy(REPO_ROOT / "config" / name, tmp_path / name)
+    monkeypatch.setenv("WIREWATCH_CONFIG_DIR", str(tmp_path))
+    return tmp_path
+
+
+def test_editing_the_taxonomy_and_running_retag_retags_stored_articles(settings, config_dir, db, airflow_db):
+    with psycopg2.connect(settings.database_url) as conn, conn.cursor() as cur:
+        cur.execute("INSERT INTO articles (url, canonical_url, status, title, text) "
+                    "VALUES ('https://a.example/1', 'https://a.example/1', 'extracted', 'Harbour festival', %s) "
+                    "RETURNING id", (TEXT,))
+    first = pipeline.tag_articles(run_id="r1")
+    assert first["articles_tagged"] == 1
+    old_version = scalar(db, "SELECT taxonomy_version FROM articles")
+    assert scalar(db, "SELECT count(*) FROM article_topics") == 0
+    # An analyst adds a topic to the taxonomy file.
+    topics = config_dir / "topics.yaml"
+    topics.write_text(topics.read_text() + """
+  - id: harbour-events
+    label: Harbour events
+    any: [flotilla, tugboat]
+    near: [harbour, festival]
+""")
+    dag = load_dag_module(REPO_ROOT / "dags" / "wirewatch_retag.py").wirewatch_retag_dag
+    run = dag.test()
+    assert str(run.state).endswith("success")
+    new_version = scalar(db, "SELECT taxonomy_version FROM articles")
+    assert new_version != old_version
+    assert query(db, "SELECT topic_id, taxonomy_version FROM article_topics") == [("harbour-events", new_version)]
+    assert {row[0] for row in query(db, "SELECT version FROM taxonomy_versions")} == {old_version, new_version}
+    # Nothing was fetched or extracted again.
+    assert scalar(db, "SELECT count(*) FROM raw_pages") == 0
+    assert scalar(db, "SELECT status FROM articles") == "extracted"
