@@ -43,10 +43,10 @@ class Gazetteer:
     _aliases: PhraseIndex[tuple[str, str, bool]]
     lead_sentences: int = 2
 
-    def find(self, title: str | None, text: str) -> list[ActorMention]:
+    def find(self, title: str | None, text: str, *, tokens: Tokens | None = None) -> list[ActorMention]:
         """Actors in the article with their mentions in the text; `in_title` is true when named in
-        the title or the lead (first `lead_sentences` sentences)."""
-        tokens = tokenize(text, stemmed=False)
+        the title or the lead (first `lead_sentences` sentences). `tokens`: the text's, if made."""
+        tokens = tokens or tokenize(text)
         counts: Counter[str] = Counter()
         aliases: dict[str, set[str]] = {}
         prominent: set[str] = set()
@@ -56,7 +56,7 @@ class Gazetteer:
             if sentence < self.lead_sentences:
                 prominent.add(actor_id)
         if title:
-            for actor_id, alias, _ in self._scan(title, tokenize(title, stemmed=False, with_sentences=False)):
+            for actor_id, alias, _ in self._scan(title, tokenize(title, with_sentences=False)):
                 aliases.setdefault(actor_id, set()).add(alias)
                 prominent.add(actor_id)
         # A title-only actor is still reported, with 0 mentions in the text.

@@ -14,6 +14,8 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate, repeat
+from operator import add
 from typing import Generic, TypeVar
 
 import ahocorasick
@@ -33,34 +35,43 @@ def stem(word: str) -> str:
     return _STEMMER.stemWord(word)
 
 
-@dataclass(frozen=True)
 class Tokens:
-    """The words of a text: their forms (lower-cased, or stems), character spans and sentences."""
+    """The words of a text, lower-cased, with the sentence each is in; the space-joined forms the
+    automata scan (plain or stemmed) and the words' character spans are made on first use."""
 
-    forms: tuple[str, ...]
-    spans: tuple[tuple[int, int], ...]
-    sentence_of: tuple[int, ...]
-    sentences: tuple[tuple[int, int], ...]
-    joined: str            # " form form form " : what the automaton scans
-    form_starts: tuple[int, ...]  # where each form starts in `joined`
+    def __init__(self, text: str, *, with_sentences: bool = True):
+        self.text = text
+        self.sentences = sentence_spans(text) if with_sentences and text.strip() else [(0, len(text))]
+        words: list[str] = []
+        sentence_of: list[int] = []
+        for index, (start, end) in enumerate(self.sentences):
+            found = WORD.findall(text, start, end)
+            words += found
+            sentence_of += [index] * len(found)
+        # One lower() for the whole text: per-word calls cost more than the matching.
+        self.words = " ".join(words).lower().split(" ") if words else []
+        self.sentence_of = sentence_of
+        self._joined: dict[bool, tuple[str, list[int]]] = {}
+        self._spans: list[tuple[int, int]] | None = None
 
-    def token_at(self, position: int) -> int:
-        """The token whose form starts at or before `position` of `joined`."""
-        return bisect.bisect_right(self.form_starts, position) - 1
+    def joined(self, stemmed: bool) -> tuple[str, list[int]]:
+        """" form form form " and where each form starts in it."""
+        if stemmed not in self._joined:
+            forms = list(map(stem, self.words)) if stemmed else self.words
+            starts = list(accumulate(map(add, map(len, forms), repeat(1)), initial=1))[:-1]
+            self._joined[stemmed] = (" " + " ".join(forms) + " ", starts)
+        return self._joined[stemmed]
+
+    @property
+    def spans(self) -> list[tuple[int, int]]:
+        """Character spans of the words in the text."""
+        if self._spans is None:
+            self._spans = [m.span() for m in WORD.finditer(self.text)]
+        return self._spans
 
 
-def tokenize(text: str, *, stemmed: bool, with_sentences: bool = True) -> Tokens:
-    matches = list(WORD.finditer(text))
-    forms = tuple(stem(m.group().lower()) if stemmed else m.group().lower() for m in matches)
-    spans = tuple(m.span() for m in matches)
-    sentences = tuple(sentence_spans(text)) if with_sentences and text else ((0, len(text)),)
-    sentence_ends = [end for _, end in sentences]
-    sentence_of = tuple(min(bisect.bisect_left(sentence_ends, end), len(sentences) - 1) for _, end in spans)
-    starts, position = [], 1
-    for form in forms:
-        starts.append(position)
-        position += len(form) + 1
-    return Tokens(forms, spans, sentence_of, sentences, " " + " ".join(forms) + " ", tuple(starts))
+def tokenize(text: str, *, with_sentences: bool = True) -> Tokens:
+    return Tokens(text, with_sentences=with_sentences)
 
 
 def phrase_forms(phrase: str, *, stemmed: bool) -> tuple[tuple[str, ...], bool]:
@@ -97,8 +108,15 @@ class PhraseIndex(Generic[Payload]):
             self._automaton.add_word(key, (len(key), length, tuple(payloads)))
         self._automaton.make_automaton()
 
+    def occurrences(self, tokens: Tokens) -> Iterator[tuple[int, int, tuple[Payload, ...]]]:
+        """(first token, last token, payloads) of every phrase occurrence, in text order."""
+        joined, starts = tokens.joined(self.stemmed)
+        for end, (key_length, words, payloads) in self._automaton.iter(joined):
+            first = bisect.bisect_right(starts, end - key_length + 2) - 1
+            yield first, first + words - 1, payloads
+
     def find(self, tokens: Tokens) -> Iterator[Hit[Payload]]:
-        for end, (key_length, words, payloads) in self._automaton.iter(tokens.joined):
-            first = tokens.token_at(end - key_length + 2)
+        """Every occurrence of every phrase, one `Hit` per payload."""
+        for first, last, payloads in self.occurrences(tokens):
             for payload in payloads:
-                yield Hit(first, first + words - 1, payload)
+                yield Hit(first, last, payload)

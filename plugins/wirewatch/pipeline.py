@@ -19,6 +19,7 @@ from wirewatch.boilerplate import countable_lines, site_of
 from wirewatch.db import connect
 from wirewatch.dedup import StoryMatch, best_match, choose_story, fingerprint, lock_key
 from wirewatch.extract import ExtractedArticle, Rejection, extract_article, media_rejection
+from wirewatch.matching import tokenize
 from wirewatch.fetch import Download, download, make_session
 from wirewatch.politeness import HostPolicy
 from wirewatch.settings import Settings
@@ -384,8 +385,9 @@ def tag_articles(*, run_id: str, settings: Settings | None = None) -> Counts:
         conn.commit()
         while batch := warehouse.articles_to_tag(conn, taxonomy.version, TAG_BATCH):
             for article in batch:
-                topics = taxonomy.tag(article["title"], article["text"])
-                actors = gazetteer.find(article["title"], article["text"])
+                tokens = tokenize(article["text"])  # one tokenization for topics and actors
+                topics = taxonomy.tag(article["title"], article["text"], tokens=tokens)
+                actors = gazetteer.find(article["title"], article["text"], tokens=tokens)
                 warehouse.save_tags(conn, article["id"], taxonomy.version, topics, actors)
                 counts["articles_tagged"] += 1
                 counts["topic_links"] += len(topics)

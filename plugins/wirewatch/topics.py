@@ -62,10 +62,10 @@ class Taxonomy:
     _phrases: PhraseIndex[tuple[int, str]]
     _negations: PhraseIndex[None] | None
 
-    def tag(self, title: str | None, text: str) -> list[TopicMatch]:
-        """Topics found in an article, strongest first."""
-        body = tokenize(text, stemmed=True)
-        headline = tokenize(title or "", stemmed=True, with_sentences=False)
+    def tag(self, title: str | None, text: str, *, tokens: Tokens | None = None) -> list[TopicMatch]:
+        """Topics found in an article, strongest first (`tokens`: the text's, if already made)."""
+        body = tokens or tokenize(text)
+        headline = tokenize(title or "", with_sentences=False)
         in_title = {topic for topic, _ in self._matches(headline)}
         sentences: dict[int, list[int]] = {}
         for topic, sentence in self._matches(body):
@@ -90,26 +90,30 @@ class Taxonomy:
 
     def _matches(self, tokens: Tokens) -> set[tuple[int, int]]:
         """(topic index, sentence index) of every sentence that matches a topic."""
-        negated_before = self._negation_ends(tokens)
+        negated = self._negated_tokens(tokens)
         roles: dict[tuple[int, int], set[str]] = {}
-        for hit in self._phrases.find(tokens):
-            topic, role = hit.payload
-            sentence = tokens.sentence_of[hit.first_token]
-            if role != "exclude" and self._negated(hit.first_token, sentence, tokens, negated_before):
-                continue
-            roles.setdefault((topic, sentence), set()).add(role)
+        sentence_of = tokens.sentence_of
+        for first, _last, payloads in self._phrases.occurrences(tokens):
+            if first in negated:
+                payloads = [p for p in payloads if p[1] == "exclude"]
+            sentence = sentence_of[first]
+            for topic, role in payloads:
+                roles.setdefault((topic, sentence), set()).add(role)
         return {key for key, found in roles.items()
                 if "any" in found and "exclude" not in found
                 and (not self.topics[key[0]].has_near or "near" in found)}
 
-    def _negation_ends(self, tokens: Tokens) -> list[int]:
+    def _negated_tokens(self, tokens: Tokens) -> set[int]:
+        """Tokens within `negation_window` words after a negation cue, in the cue's sentence."""
         if self._negations is None:
-            return []
-        return sorted(hit.last_token for hit in self._negations.find(tokens))
-
-    def _negated(self, token: int, sentence: int, tokens: Tokens, negation_ends: list[int]) -> bool:
-        return any(token - self.negation_window <= end < token and tokens.sentence_of[end] == sentence
-                   for end in negation_ends)
+            return set()
+        negated: set[int] = set()
+        sentence_of = tokens.sentence_of
+        for _first, last, _ in self._negations.occurrences(tokens):
+            for token in range(last + 1, min(last + 1 + self.negation_window, len(sentence_of))):
+                if sentence_of[token] == sentence_of[last]:
+                    negated.add(token)
+        return negated
 
 
 def load_taxonomy(path: Path) -> Taxonomy:

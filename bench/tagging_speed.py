@@ -1,0 +1,69 @@
+"""Tagging speed on one core: articles/s for 3 KB articles with the full taxonomy and gazetteer.
+
+    python bench/tagging_speed.py [--articles 2000] [--size 3000]
+
+Articles of about `--size` characters are assembled from the labelled tagging set's texts (so the
+vocabulary is real news prose), and each is tagged as the tag step does it: `Taxonomy.tag` (topics,
+evidence) and `Gazetteer.find` (actors). Prints the compile time and articles/s for topics,
+actors and both, on one core (this process).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+
+from tagging_quality import LABELLED, ROOT, load_items
+
+from wirewatch.actors import load_gazetteer
+from wirewatch.matching import tokenize
+from wirewatch.topics import load_taxonomy
+
+
+def articles(count: int, size: int, seed: int = 7) -> list[tuple[str, str]]:
+    items = load_items(LABELLED)
+    rng = random.Random(seed)
+    made = []
+    for _ in range(count):
+        parts, length = [], 0
+        while length < size:
+            item = rng.choice(items)
+            parts.append(item["text"].strip())
+            length += len(parts[-1]) + 1
+        made.append((rng.choice(items)["title"], "\n".join(parts)[:size]))
+    return made
+
+
+def rate(label: str, work, batch: list[tuple[str, str]]) -> float:
+    start = time.perf_counter()
+    for title, text in batch:
+        work(title, text)
+    per_second = len(batch) / (time.perf_counter() - start)
+    print(f"{label:<28} {per_second:>8.0f} articles/s")
+    return per_second
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--articles", type=int, default=2000)
+    parser.add_argument("--size", type=int, default=3000, help="characters per article")
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    taxonomy = load_taxonomy(ROOT / "config" / "topics.yaml")
+    gazetteer = load_gazetteer(ROOT / "config" / "actors.yaml")
+    print(f"compiled {len(taxonomy.topics)} topics and {len(gazetteer.actors)} actors in "
+          f"{(time.perf_counter() - start) * 1000:.0f} ms")
+    batch = articles(args.articles, args.size)
+    print(f"{len(batch)} articles of {args.size} characters, one core\n")
+    rate("warm-up", lambda t, x: (taxonomy.tag(t, x), gazetteer.find(t, x)), batch[:200])
+    rate("topics (Taxonomy.tag)", taxonomy.tag, batch)
+    rate("actors (Gazetteer.find)", gazetteer.find, batch)
+    rate("topics + actors (tag step)", lambda t, x: (tokens := tokenize(x), taxonomy.tag(t, x, tokens=tokens),
+                                                     gazetteer.find(t, x, tokens=tokens)), batch)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
