@@ -20,8 +20,9 @@ def actor_ids(gazetteer, text, title=None):
 
 
 def test_seed_actors(gazetteer):
-    assert {"russia", "ukraine", "north-korea", "south-korea", "japan", "united-states", "yemen"} \
-        <= actor_ids(gazetteer, SEED)
+    found = {m.actor_id: m for m in gazetteer.find(None, SEED)}
+    assert {"russia", "ukraine", "north-korea", "south-korea", "japan", "united-states", "yemen"} <= set(found)
+    assert {gazetteer.actors[a].iso_code for a in found} >= {"RU", "UA", "KP", "KR", "JP", "US", "YE"}
 
 
 @pytest.mark.parametrize("alias", ["DPRK", "North Korea", "Pyongyang", "North Korean", "north korea"])

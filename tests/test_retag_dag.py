@@ -55,3 +55,15 @@ def test_editing_the_taxonomy_and_running_retag_retags_stored_articles(settings,
     # Nothing was fetched or extracted again.
     assert scalar(db, "SELECT count(*) FROM raw_pages") == 0
     assert scalar(db, "SELECT status FROM articles") == "extracted"
+
+
+def test_editing_the_gazetteer_also_makes_articles_due(settings, config_dir, db):
+    with psycopg2.connect(settings.database_url) as conn, conn.cursor() as cur:
+        cur.execute("INSERT INTO articles (url, canonical_url, status, title, text) "
+                    "VALUES ('https://a.example/2', 'https://a.example/2', 'extracted', 'Harbour', %s)", (TEXT,))
+    pipeline.tag_articles(run_id="r1")
+    assert pipeline.tag_articles(run_id="r2")["articles_tagged"] == 0
+    actors = config_dir / "actors.yaml"
+    actors.write_text(actors.read_text() + "  - {id: harbour-city, name: Harbour City, kind: place, aliases: [capital]}\n")
+    assert pipeline.tag_articles(run_id="r3")["articles_tagged"] == 1
+    assert query(db, "SELECT actor_id FROM article_actors") == [("harbour-city",)]

@@ -9,6 +9,7 @@ is "U S" and "Russia's" contains "Russia".
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -39,6 +40,8 @@ class ActorMention:
 @dataclass(frozen=True)
 class Gazetteer:
     actors: dict[str, Actor]
+    # A hash of the file: part of the version that tagged an article.
+    version: str
     # alias -> (actor id, alias as written, case-sensitive?), every alias in one automaton
     _aliases: PhraseIndex[tuple[str, str, bool]]
     lead_sentences: int = 2
@@ -112,4 +115,5 @@ def load_gazetteer(path: Path) -> Gazetteer:
                 raise ConfigError(f"{where}: alias {alias!r} already belongs to {owner[key]!r}")
             owner[key] = actor.id
             phrases.append((alias, (actor.id, alias, case_sensitive)))
-    return Gazetteer(actors=actors, _aliases=PhraseIndex(phrases, stemmed=False))
+    return Gazetteer(actors=actors, version=hashlib.sha256(path.read_bytes()).hexdigest()[:8],
+                     _aliases=PhraseIndex(phrases, stemmed=False))

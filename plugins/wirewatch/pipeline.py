@@ -374,25 +374,27 @@ def mark_for_retag(settings: Settings | None = None) -> int:
 
 
 def tag_articles(*, run_id: str, settings: Settings | None = None) -> Counts:
-    """Tag topics and actors on articles not yet tagged with the current taxonomy version."""
+    """Tag topics and actors on articles not yet tagged with the current taxonomy and gazetteer."""
     settings = _settings(settings)
     taxonomy = load_taxonomy(settings.taxonomy_path)
     gazetteer = load_gazetteer(settings.gazetteer_path)
+    # Editing either file makes every stored article due for re-tagging.
+    version = f"{taxonomy.version}+{gazetteer.version}"
     counts: Counter = Counter()
     with connect(settings.database_url) as conn:
         warehouse.sync_taxonomy(conn, taxonomy, gazetteer)
-        warehouse.record_taxonomy_version(conn, taxonomy, gazetteer)
+        warehouse.record_taxonomy_version(conn, version, topics=len(taxonomy.topics), actors=len(gazetteer.actors))
         conn.commit()
-        while batch := warehouse.articles_to_tag(conn, taxonomy.version, TAG_BATCH):
+        while batch := warehouse.articles_to_tag(conn, version, TAG_BATCH):
             for article in batch:
                 tokens = tokenize(article["text"])  # one tokenization for topics and actors
                 topics = taxonomy.tag(article["title"], article["text"], tokens=tokens)
                 actors = gazetteer.find(article["title"], article["text"], tokens=tokens)
-                warehouse.save_tags(conn, article["id"], taxonomy.version, topics, actors)
+                warehouse.save_tags(conn, article["id"], version, topics, actors)
                 counts["articles_tagged"] += 1
                 counts["topic_links"] += len(topics)
                 counts["actor_links"] += len(actors)
                 counts["articles_without_topic"] += not topics
             conn.commit()
-    LOGGER.info("taxonomy version %s", taxonomy.version)
+    LOGGER.info("tagged with taxonomy version %s", version)
     return _finish(settings, run_id, "tag", 0, counts, Counter())

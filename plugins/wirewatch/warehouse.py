@@ -747,11 +747,10 @@ def save_tags(conn: Connection, article_id: int, taxonomy_version: str, topics: 
                     (taxonomy_version, article_id))
 
 
-def record_taxonomy_version(conn: Connection, taxonomy: Taxonomy, gazetteer: Gazetteer) -> None:
+def record_taxonomy_version(conn: Connection, version: str, *, topics: int, actors: int) -> None:
     with conn.cursor() as cur:
         cur.execute("""INSERT INTO taxonomy_versions (version, topics, actors) VALUES (%s, %s, %s)
-                       ON CONFLICT (version) DO UPDATE SET last_used = now()""",
-                    (taxonomy.version, len(taxonomy.topics), len(gazetteer.actors)))
+                       ON CONFLICT (version) DO UPDATE SET last_used = now()""", (version, topics, actors))
 
 
 def mark_for_retag(conn: Connection) -> int:
