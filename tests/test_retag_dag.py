@@ -44,6 +44,7 @@ def test_editing_the_taxonomy_and_running_retag_retags_stored_articles(settings,
     label: Harbour events
     any: [flotilla, tugboat]
     near: [harbour, festival]
+    min_score: 1
 """)
     dag = load_dag_module(REPO_ROOT / "dags" / "wirewatch_retag.py").wirewatch_retag_dag
     run = dag.test()

@@ -46,7 +46,8 @@ def test_seed_story_topics(taxonomy):
     ("The Kremlin said it had lowered the threshold for using nuclear weapons in its doctrine.", "nuclear-posture"),
 ])
 def test_positive_sentences(taxonomy, sentence, topic):
-    assert topic in topics_of(taxonomy, sentence)
+    # As a headline: one sentence there is enough to tag (a body sentence alone is not, by default).
+    assert topic in topics_of(taxonomy, "", title=sentence)
 
 
 @pytest.mark.parametrize(("sentence", "topic"), [
@@ -57,7 +58,7 @@ def test_positive_sentences(taxonomy, sentence, topic):
     ("A drone show lit up the sky above the harbour.", "drone-strikes"),
 ])
 def test_negatives_are_not_tagged(taxonomy, sentence, topic):
-    assert topic not in topics_of(taxonomy, sentence)
+    assert topic not in topics_of(taxonomy, sentence, title=sentence)
 
 
 def test_title_match_weighs_more(taxonomy):
@@ -69,9 +70,13 @@ def test_title_match_weighs_more(taxonomy):
 
 def test_lead_sentences_weigh_more_than_the_body(taxonomy):
     filler = "The weather was mild. Markets were calm. Schools reopened."
-    lead = taxonomy.tag(None, f"Russia deployed two brigades to the border. {filler}")
-    body = taxonomy.tag(None, f"{filler} Russia deployed two brigades to the border.")
-    assert lead[0].score == 1.5 and body[0].score == 1.0
+    moved = "Russia deployed two brigades to the border."
+    lead = taxonomy.tag(None, f"{moved} {filler}")
+    body = taxonomy.tag(None, f"{filler} {moved}")
+    twice = taxonomy.tag(None, f"{filler} {moved} Belarus moved a battalion to the border.")
+    assert [(m.topic_id, m.score) for m in lead] == [("troop-movements", 1.5)]  # min_score 1.5 reached
+    assert body == []  # one body sentence is a mention, not the subject
+    assert [(m.topic_id, m.score) for m in twice] == [("troop-movements", 2.0)]
 
 
 def test_every_evidence_sentence_is_given_as_offsets(taxonomy):
@@ -88,7 +93,7 @@ def test_every_evidence_sentence_is_given_as_offsets(taxonomy):
     "There are no plans to deploy troops, the minister said.",
 ])
 def test_negated_phrases_do_not_count(taxonomy, sentence):
-    assert "troop-movements" not in topics_of(taxonomy, sentence)
+    assert "troop-movements" not in topics_of(taxonomy, sentence, title=sentence)
 
 
 def test_word_forms_match_through_stemming():
@@ -122,4 +127,21 @@ def test_taxonomy_errors(tmp_path, text, message):
     path = tmp_path / "topics.yaml"
     path.write_text(text)
     with pytest.raises(ConfigError, match=message):
+        load_taxonomy(path)
+
+
+def test_actor_references_expand_to_the_gazetteer(tmp_path):
+    (tmp_path / "actors.yaml").write_text("actors:\n  - {id: ruritania, name: Ruritania, kind: country, "
+                                          "aliases: [Ruritanian, Strelsau]}\n")
+    (tmp_path / "topics.yaml").write_text("topics:\n  - {id: protests, label: P, any: [protest], "
+                                          "near: ['@country']}\n")
+    taxonomy = load_taxonomy(tmp_path / "topics.yaml")
+    assert topics_of(taxonomy, "", title="Strelsau protests over the border closure") == {"protests"}
+    assert topics_of(taxonomy, "", title="Students protest over tuition fees") == set()
+
+
+def test_an_exclusion_that_swallows_the_topic_is_refused(tmp_path):
+    path = tmp_path / "topics.yaml"
+    path.write_text("topics:\n  - {id: a, label: A, any: [protest], exclude: [protesters]}\n")
+    with pytest.raises(ConfigError, match=r"'exclude' phrase 'protesters' matches the same words as 'any' phrase"):
         load_taxonomy(path)

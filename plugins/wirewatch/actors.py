@@ -44,6 +44,7 @@ class Gazetteer:
     version: str
     # alias -> (actor id, alias as written, case-sensitive?), every alias in one automaton
     _aliases: PhraseIndex[tuple[str, str, bool]]
+    _alias_list: tuple[tuple[str, str], ...]
     lead_sentences: int = 2
 
     def find(self, title: str | None, text: str, *, tokens: Tokens | None = None) -> list[ActorMention]:
@@ -66,6 +67,10 @@ class Gazetteer:
         return [ActorMention(actor_id=actor_id, mentions=counts[actor_id], in_title=actor_id in prominent,
                              aliases=tuple(sorted(aliases[actor_id])))
                 for actor_id in sorted(aliases, key=lambda a: (-counts[a], a))]
+
+    def aliases_of(self, kind: str) -> list[str]:
+        """Every name and alias of the actors of one kind (for taxonomy phrases like `@country`)."""
+        return [alias for actor_id, alias in self._alias_list if self.actors[actor_id].kind == kind]
 
     def _scan(self, text: str, tokens: Tokens):
         """(actor id, alias as it appears, sentence) per mention; overlapping aliases resolve to the
@@ -116,4 +121,5 @@ def load_gazetteer(path: Path) -> Gazetteer:
             owner[key] = actor.id
             phrases.append((alias, (actor.id, alias, case_sensitive)))
     return Gazetteer(actors=actors, version=hashlib.sha256(path.read_bytes()).hexdigest()[:8],
-                     _aliases=PhraseIndex(phrases, stemmed=False))
+                     _aliases=PhraseIndex(phrases, stemmed=False),
+                     _alias_list=tuple((actor_id, alias) for alias, (actor_id, _, _) in phrases))

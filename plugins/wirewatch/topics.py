@@ -1,7 +1,8 @@
 """Topics: a user-editable taxonomy (YAML), compiled once, matched sentence by sentence.
 
 A topic matches a sentence when the sentence has one of its `any` phrases and, if the topic lists
-`near` phrases, one of those too (a missile word *and* a strike word), none of its `exclude`
+`near` phrases, one of those too (a missile word *and* a strike word; `near` may also be a list
+of such lists, each of which must match: soldiers *and* a foreign army *and* a deployment), none of its `exclude`
 phrases ("no plans to deploy troops", "a missile of a free kick"), and the phrases are not
 negated (a `negations` cue such as "no", "denied" or "ruled out" a few words before them).
 Phrases match word forms: text and phrases are stemmed ("deployed", "deployment" -> deploy), and
@@ -20,11 +21,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from wirewatch.actors import KINDS, Gazetteer, load_gazetteer
 from wirewatch.config import ConfigError, check_keys, check_unique_ids, load_entries, string_list
-from wirewatch.matching import PhraseIndex, Tokens, tokenize
+from wirewatch.matching import PhraseIndex, Tokens, phrase_forms, tokenize
 
 TOPIC_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-ROLES = ("any", "near", "exclude")
+ROLES = ("any", "exclude")
 DEFAULT_WEIGHTS = {"title": 2.0, "lead": 1.5, "body": 1.0}
 # Evidence spans kept per topic and article.
 MAX_EVIDENCE = 5
@@ -35,7 +37,7 @@ class Topic:
     id: str
     label: str
     description: str
-    has_near: bool
+    near_groups: int
     weights: dict[str, float]
     min_score: float
 
@@ -101,7 +103,7 @@ class Taxonomy:
                 roles.setdefault((topic, sentence), set()).add(role)
         return {key for key, found in roles.items()
                 if "any" in found and "exclude" not in found
-                and (not self.topics[key[0]].has_near or "near" in found)}
+                and all(f"near{group}" in found for group in range(self.topics[key[0]].near_groups))}
 
     def _negated_tokens(self, tokens: Tokens) -> set[int]:
         """Tokens within `negation_window` words after a negation cue, in the cue's sentence."""
@@ -116,18 +118,24 @@ class Taxonomy:
         return negated
 
 
-def load_taxonomy(path: Path) -> Taxonomy:
+def load_taxonomy(path: Path, gazetteer: Gazetteer | None = None) -> Taxonomy:
+    """Load and compile the taxonomy. Phrases `@country`, `@organization`, `@group`, `@place`
+    stand for every alias of such actors in the gazetteer (by default actors.yaml beside it)."""
     data, located = load_entries(path, "topics")
     check_keys(data, str(path), required={"topics"},
-               optional={"version", "weights", "lead_sentences", "negations", "negation_window"})
+               optional={"version", "weights", "min_score", "lead_sentences", "negations", "negation_window"})
     check_unique_ids(located)
     defaults = _weights(data.get("weights"), DEFAULT_WEIGHTS, str(path))
+    default_min_score = _number(data.get("min_score", 1.0), "min_score", str(path))
     topics: list[Topic] = []
     phrases: list[tuple[str, tuple[int, str]]] = []
+    kinds = _actor_phrases(located, gazetteer, path)
     for index, (item, where) in enumerate(located):
-        topic, rules = _topic(item, where, defaults)
+        topic, rules = _topic(item, where, defaults, default_min_score)
+        rules = {role: [alias for phrase in phrases for alias in kinds.get(phrase, [phrase])]
+                 for role, phrases in rules.items()}
         topics.append(topic)
-        phrases += [(phrase, (index, role)) for role in ROLES for phrase in rules[role]]
+        phrases += [(phrase, (index, role)) for role, role_phrases in rules.items() for phrase in role_phrases]
     if not topics:
         raise ConfigError(f"{path}: the taxonomy defines no topics")
     negations = string_list(data, "negations", str(path))
@@ -140,7 +148,26 @@ def load_taxonomy(path: Path) -> Taxonomy:
                     _negations=PhraseIndex(((cue, None) for cue in negations), stemmed=True) if negations else None)
 
 
-def _topic(item: object, where: str, default_weights: dict[str, float]) -> tuple[Topic, dict[str, list[str]]]:
+def _actor_phrases(located: list, gazetteer: Gazetteer | None, path: Path) -> dict[str, list[str]]:
+    """`@kind` -> the aliases of the gazetteer's actors of that kind, if the taxonomy uses any."""
+    used = {phrase for item, _ in located if isinstance(item, dict)
+            for value in (item.get("any"), item.get("near"), item.get("exclude")) if isinstance(value, list)
+            for phrase in (value if not value or not isinstance(value[0], list) else sum(value, []))
+            if isinstance(phrase, str) and phrase.startswith("@")}
+    if not used:
+        return {}
+    if gazetteer is None:
+        gazetteer = load_gazetteer(path.parent / "actors.yaml")
+    known = {f"@{kind}" for kind in KINDS}
+    if used - known:
+        raise ConfigError(f"{path}: unknown actor reference(s) {', '.join(sorted(used - known))}; "
+                          f"use {', '.join(sorted(known))}")
+    # Aliases in capitals (US, UN) are left out: stems are lower-case, and "us" would match them.
+    return {f"@{kind}": [alias for alias in gazetteer.aliases_of(kind) if not alias.isupper()] for kind in KINDS}
+
+
+def _topic(item: object, where: str, default_weights: dict[str, float],
+           default_min_score: float) -> tuple[Topic, dict[str, list[str]]]:
     check_keys(item, where, required={"id", "label", "any"},
                optional={"description", "near", "exclude", "weights", "title_weight", "min_score"})
     if not isinstance(item["id"], str) or not TOPIC_ID.match(item["id"]):
@@ -152,13 +179,23 @@ def _topic(item: object, where: str, default_weights: dict[str, float]) -> tuple
     if "title_weight" in item:  # the version-1 spelling
         weights["title"] = _number(item["title_weight"], "title_weight", where)
     rules = {role: string_list(item, role, where, required=role == "any") for role in ROLES}
+    near = item.get("near", [])
+    groups = near if near and all(isinstance(group, list) for group in near) else ([near] if near else [])
+    for number, group in enumerate(groups):
+        rules[f"near{number}"] = string_list({"near": group}, "near", where, required=True)
     for role, phrases in rules.items():
         for phrase in phrases:
             if not re.search(r"\w", phrase):
                 raise ConfigError(f"{where}: '{role}' phrase {phrase!r} has no words")
+    # Stemming can make an exclusion swallow the topic: "protesters" stems to "protest".
+    matched = {phrase_forms(phrase, stemmed=True): phrase for phrase in rules["any"]}
+    for phrase in rules["exclude"]:
+        if phrase_forms(phrase, stemmed=True) in matched:
+            raise ConfigError(f"{where}: 'exclude' phrase {phrase!r} matches the same words as 'any' phrase "
+                              f"{matched[phrase_forms(phrase, stemmed=True)]!r}: it would exclude every match")
     topic = Topic(id=item["id"], label=item["label"].strip(), description=str(item.get("description", "")).strip(),
-                  has_near=bool(rules["near"]), weights=weights,
-                  min_score=_number(item.get("min_score", 1.0), "min_score", where))
+                  near_groups=len(groups), weights=weights,
+                  min_score=_number(item.get("min_score", default_min_score), "min_score", where))
     return topic, rules
 
 
