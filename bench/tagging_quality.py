@@ -31,8 +31,9 @@ SEED_ACTORS = {"Russia", "Ukraine", "North Korea", "South Korea", "Japan", "Unit
 
 
 def load_items(root: Path) -> list[dict]:
+    """The items of one labelled file, or of every *.yaml file in a folder."""
     items = []
-    for path in sorted(root.glob("*.yaml")):
+    for path in [root] if root.is_file() else sorted(root.glob("*.yaml")):
         items += yaml.safe_load(path.read_text(encoding="utf-8"))
     return items
 
@@ -43,7 +44,8 @@ def f1(p: float, r: float) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--labelled", type=Path, default=LABELLED, help="labelled items (*.yaml)")
+    parser.add_argument("--labelled", type=Path, default=LABELLED,
+                        help="a labelled file, or a folder of them (default: both parts)")
     parser.add_argument("--config", type=Path, default=ROOT / "config", help="folder with topics.yaml, actors.yaml")
     parser.add_argument("--show-errors", action="store_true", help="list every wrong or missed label")
     args = parser.parse_args(argv)
