@@ -1,0 +1,54 @@
+"""The shipped taxonomy and gazetteer on the labelled tagging set (bench/tagging/labelled): a guard
+against regressions while the rules are tuned (bench/tagging_quality.py prints the full report)."""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+
+from wirewatch.actors import load_gazetteer
+from wirewatch.topics import load_taxonomy
+
+ROOT = Path(__file__).parents[1]
+ITEMS = [item for path in sorted((ROOT / "bench" / "tagging" / "labelled").glob("*.yaml"))
+         for item in yaml.safe_load(path.read_text(encoding="utf-8"))]
+
+
+@pytest.fixture(scope="module")
+def tagged():
+    taxonomy = load_taxonomy(ROOT / "config" / "topics.yaml")
+    gazetteer = load_gazetteer(ROOT / "config" / "actors.yaml")
+    return taxonomy, [({m.topic_id for m in taxonomy.tag(i["title"], i["text"])},
+                       {gazetteer.actors[m.actor_id].name for m in gazetteer.find(i["title"], i["text"])})
+                      for i in ITEMS]
+
+
+def test_the_set_is_well_formed():
+    assert len(ITEMS) >= 150 and len({i["id"] for i in ITEMS}) == len(ITEMS)
+    assert sum(i["kind"] == "hard-negative" for i in ITEMS) >= 40
+
+
+def test_topic_macro_f1_does_not_regress(tagged):
+    taxonomy, found = tagged
+    counts = {topic.id: Counter() for topic in taxonomy.topics}
+    for item, (topics, _) in zip(ITEMS, found):
+        truth = set(item["topics"] or [])
+        for topic in counts:
+            counts[topic]["tp"] += topic in topics and topic in truth
+            counts[topic]["fp"] += topic in topics and topic not in truth
+            counts[topic]["fn"] += topic in truth and topic not in topics
+    f1 = [2 * c["tp"] / (2 * c["tp"] + c["fp"] + c["fn"]) if c["tp"] + c["fp"] + c["fn"] else 1.0
+          for c in counts.values()]
+    assert statistics.fmean(f1) >= 0.82  # 0.838 when written; the goal is 0.90
+
+
+def test_actors_are_found_and_normalised(tagged):
+    _taxonomy, found = tagged
+    tp = sum(len(actors & set(i["actors"] or [])) for i, (_, actors) in zip(ITEMS, found))
+    fp = sum(len(actors - set(i["actors"] or [])) for i, (_, actors) in zip(ITEMS, found))
+    fn = sum(len(set(i["actors"] or []) - actors) for i, (_, actors) in zip(ITEMS, found))
+    assert tp / (tp + fp) >= 0.97 and tp / (tp + fn) >= 0.97
