@@ -3,7 +3,8 @@
 A topic matches a sentence when the sentence has one of its `any` phrases and, if the topic lists
 `near` phrases, one of those too (a missile word *and* a strike word; `near` may also be a list
 of such lists, each of which must match: soldiers *and* a foreign army *and* a deployment), none of its `exclude`
-phrases ("no plans to deploy troops", "a missile of a free kick"), and the phrases are not
+phrases ("no plans to deploy troops", "a missile of a free kick"; an exclusion in the headline
+rules the topic out for the whole article: a story headlined as a drill or a test), and the phrases are not
 negated (a `negations` cue such as "no", "denied" or "ruled out" a few words before them).
 Phrases match word forms: text and phrases are stemmed ("deployed", "deployment" -> deploy), and
 a trailing `*` matches any word starting so ("Iskander*"). Every phrase of every topic is found
@@ -69,11 +70,14 @@ class Taxonomy:
         body = tokens or tokenize(text)
         headline = tokenize(title or "", with_sentences=False)
         in_title = {topic for topic, _ in self._matches(headline)}
+        # A headline framing the story otherwise ("... in drills", "test-fires") rules the topic out.
+        framed_out = {topic for _first, _last, payloads in self._phrases.occurrences(headline)
+                      for topic, role in payloads if role == "exclude"}
         sentences: dict[int, list[int]] = {}
         for topic, sentence in self._matches(body):
             sentences.setdefault(topic, []).append(sentence)
         found = []
-        for index in sorted(set(sentences) | in_title):
+        for index in sorted((set(sentences) | in_title) - framed_out):
             topic = self.topics[index]
             hits = sorted(sentences.get(index, []))
             score = (topic.weights["title"] if index in in_title else 0.0) + sum(
