@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from datasketch import MinHash
 
-from wirewatch.text import normalize_for_hash, text_fingerprint
+from wirewatch.text import fingerprint_of_normalized, normalize_for_hash
 
 SHINGLE_WORDS = 5
 # Below this many shingles a text is too short to call a copy on overlap alone.
@@ -93,12 +93,14 @@ class Fingerprint:
 
 def fingerprint(text: str) -> Fingerprint:
     """Hash, shingles and LSH keys: BANDS keys of the whole text, LEAD_BANDS of its lead."""
-    words = normalize_for_hash(text).split()
+    normalized = normalize_for_hash(text)  # once: it is most of the cost
+    words = normalized.split()
     found = _shingles_of(words)
+    text_hash = fingerprint_of_normalized(normalized)
     if len(found) < MIN_SHINGLES:
-        return Fingerprint(text_fingerprint(text), found, ())
+        return Fingerprint(text_hash, found, ())
     lead = band_keys(_shingles_of(words[:LEAD_WORDS]), bands=LEAD_BANDS, first_band=BANDS)
-    return Fingerprint(text_fingerprint(text), found, band_keys(found) + lead)
+    return Fingerprint(text_hash, found, band_keys(found) + lead)
 
 
 def containment(a: frozenset[int], b: frozenset[int]) -> float:

@@ -150,9 +150,11 @@ def fetch_articles(shard: int, shards: int, *, run_id: str, settings: Settings |
 
 def _record_download(conn, article: dict, got: Download, settings: Settings) -> tuple[str, str | None]:
     """Store one fetch's outcome. -> ('fetched' | 'rejected' | 'retrying' | 'failed', reason)."""
-    if article["refetch"] and (got.error is not None or media_rejection(got.body, got.headers.get("content-type", ""))):
+    # PDFs, images, empty bodies: not worth keeping for re-extraction.
+    rejection = None if got.error is not None else media_rejection(got.body, got.headers.get("content-type", ""))
+    if article["refetch"] and (got.error is not None or rejection):
         # An update check is not worth retries, and must never cost the stored article.
-        reason = got.error or media_rejection(got.body, got.headers.get("content-type", "")).reason
+        reason = got.error or rejection.reason
         warehouse.save_refetch_failed(conn, article["id"], got, reason=reason)
         return "failed", f"refetch: {reason}"
     if got.error is not None:
@@ -164,8 +166,7 @@ def _record_download(conn, article: dict, got: Download, settings: Settings) -> 
         reason = f"{got.error} (after {attempts} attempts)" if got.transient else got.error
         warehouse.save_unusable(conn, article["id"], got, status="failed", reason=reason)
         return "failed", got.error
-    rejection = media_rejection(got.body, got.headers.get("content-type", ""))
-    if rejection:  # PDFs, images, empty bodies: not worth keeping for re-extraction
+    if rejection:
         warehouse.save_unusable(conn, article["id"], got, status="rejected", reason=rejection.reason)
         return "rejected", rejection.reason
     warehouse.save_fetched(conn, article["id"], got)

@@ -18,7 +18,12 @@ def normalize_for_hash(text: str) -> str:
 
 
 def text_fingerprint(text: str) -> str:
-    return hashlib.sha256(normalize_for_hash(text).encode("utf-8")).hexdigest()
+    return fingerprint_of_normalized(normalize_for_hash(text))
+
+
+def fingerprint_of_normalized(normalized: str) -> str:
+    """`text_fingerprint` of a text already passed through `normalize_for_hash`."""
+    return hashlib.sha256(normalized.encode("utf-8")).hexdigest()
 
 
 def word_count(text: str) -> int:

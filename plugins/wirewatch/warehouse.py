@@ -320,10 +320,6 @@ SAVE_EXTRACTED = """UPDATE articles SET status = 'extracted', failure_reason = N
     WHERE id = %s"""
 
 
-def save_extracted(conn: Connection, article_id: int, article: ExtractedArticle) -> None:
-    save_extracted_many(conn, [(article_id, article)])
-
-
 def save_extracted_many(conn: Connection, articles: Sequence[tuple[int, ExtractedArticle]]) -> None:
     """Store extracted articles; one round trip per 100 (execute_batch)."""
     with conn.cursor() as cur:
@@ -629,10 +625,11 @@ def articles_without_bands(conn: Connection, limit: int) -> list[Row]:
 
 
 def save_bands(conn: Connection, article_id: int, band_keys: Sequence[int], shingle_count: int) -> None:
+    """Index the bands of an article that has none yet (see pipeline.index_missing_bands)."""
+    bands = {k: v for k, v in ASSIGN_STATEMENTS.items() if "bands" in k}
     with conn.cursor() as cur:
-        cur.execute("""UPDATE articles SET lsh_bands = %(bands)s::bigint[], shingle_count = %(shingles)s
-                           WHERE id = %(id)s;
-                       INSERT INTO article_bands (band_key, article_id) SELECT unnest(%(bands)s::bigint[]), %(id)s""",
+        cur.execute("UPDATE articles SET lsh_bands = %(bands)s::bigint[], shingle_count = %(shingles)s "
+                    "WHERE id = %(id)s;\n" + _execute(conn, bands, "%(id)s, %(bands)s::bigint[], '{}'::bigint[]"),
                     {"bands": list(band_keys), "shingles": shingle_count, "id": article_id})
 
 
