@@ -14,6 +14,7 @@ from wirewatch.actors import load_gazetteer
 from wirewatch.topics import load_taxonomy
 
 ROOT = Path(__file__).parents[1]
+LABELLED_YEAR = 2026  # the year the labelled articles are written as published in
 ITEMS = [item for path in sorted((ROOT / "bench" / "tagging" / "labelled").glob("*.yaml"))
          for item in yaml.safe_load(path.read_text(encoding="utf-8"))]
 
@@ -22,7 +23,7 @@ ITEMS = [item for path in sorted((ROOT / "bench" / "tagging" / "labelled").glob(
 def tagged():
     taxonomy = load_taxonomy(ROOT / "config" / "topics.yaml")
     gazetteer = load_gazetteer(ROOT / "config" / "actors.yaml")
-    return taxonomy, [({m.topic_id for m in taxonomy.tag(i["title"], i["text"])},
+    return taxonomy, [({m.topic_id for m in taxonomy.tag(i["title"], i["text"], year=LABELLED_YEAR)},
                        {gazetteer.actors[m.actor_id].name for m in gazetteer.find(i["title"], i["text"])})
                       for i in ITEMS]
 

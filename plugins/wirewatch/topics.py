@@ -5,7 +5,9 @@ A topic matches a sentence when the sentence has one of its `any` phrases and, i
 of such lists, each of which must match: soldiers *and* a foreign army *and* a deployment), none of its `exclude`
 phrases ("no plans to deploy troops", "a missile of a free kick"; an exclusion in the headline
 rules the topic out for the whole article: a story headlined as a drill or a test), and the phrases are not
-negated (a `negations` cue such as "no", "denied" or "ruled out" a few words before them).
+negated (a `negations` cue such as "no", "denied" or "ruled out" a few words before them), and
+the sentence is not background: history named by a past year ("the 1999 bombing campaign", "the
+2019 Abqaiq attack") or by a `background` cue ("anniversary", "years ago") is not the news.
 Phrases match word forms: text and phrases are stemmed ("deployed", "deployment" -> deploy), and
 a trailing `*` matches any word starting so ("Iskander*"). Every phrase of every topic is found
 in one pass (`matching.PhraseIndex`, an Aho-Corasick automaton).
@@ -20,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 from wirewatch.actors import KINDS, Gazetteer, load_gazetteer
@@ -31,6 +34,8 @@ ROLES = ("any", "exclude")
 DEFAULT_WEIGHTS = {"title": 2.0, "lead": 1.5, "body": 1.0}
 # Evidence spans kept per topic and article.
 MAX_EVIDENCE = 5
+# Four-digit numbers from here up to the article's year are years ("1,900 troops" is two tokens).
+PAST_YEAR_FLOOR = 1900
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -62,19 +67,24 @@ class Taxonomy:
     topics: tuple[Topic, ...]
     lead_sentences: int
     negation_window: int
+    past_years: bool
     _phrases: PhraseIndex[tuple[int, str]]
     _negations: PhraseIndex[None] | None
+    _background: PhraseIndex[None] | None
 
-    def tag(self, title: str | None, text: str, *, tokens: Tokens | None = None) -> list[TopicMatch]:
-        """Topics found in an article, strongest first (`tokens`: the text's, if already made)."""
+    def tag(self, title: str | None, text: str, *, tokens: Tokens | None = None,
+            year: int | None = None) -> list[TopicMatch]:
+        """Topics found in an article, strongest first (`tokens`: the text's, if already made;
+        `year`: the article's, so earlier years mark background; by default the current year)."""
         body = tokens or tokenize(text)
         headline = tokenize(title or "", with_sentences=False)
-        in_title = {topic for topic, _ in self._matches(headline)}
+        year = year or datetime.now(timezone.utc).year
+        in_title = {topic for topic, _ in self._matches(headline, year)}
         # A headline framing the story otherwise ("... in drills", "test-fires") rules the topic out.
         framed_out = {topic for _first, _last, payloads in self._phrases.occurrences(headline)
                       for topic, role in payloads if role == "exclude"}
         sentences: dict[int, list[int]] = {}
-        for topic, sentence in self._matches(body):
+        for topic, sentence in self._matches(body, year):
             sentences.setdefault(topic, []).append(sentence)
         found = []
         for index in sorted((set(sentences) | in_title) - framed_out):
@@ -94,20 +104,34 @@ class Taxonomy:
                                     evidence_end=end, evidence_spans=spans))
         return sorted(found, key=lambda m: (-m.score, m.topic_id))
 
-    def _matches(self, tokens: Tokens) -> set[tuple[int, int]]:
+    def _matches(self, tokens: Tokens, year: int) -> set[tuple[int, int]]:
         """(topic index, sentence index) of every sentence that matches a topic."""
         negated = self._negated_tokens(tokens)
+        background = self._background_sentences(tokens, year)
         roles: dict[tuple[int, int], set[str]] = {}
         sentence_of = tokens.sentence_of
         for first, _last, payloads in self._phrases.occurrences(tokens):
+            sentence = sentence_of[first]
+            if sentence in background:
+                continue
             if first in negated:
                 payloads = [p for p in payloads if p[1] == "exclude"]
-            sentence = sentence_of[first]
             for topic, role in payloads:
                 roles.setdefault((topic, sentence), set()).add(role)
         return {key for key, found in roles.items()
                 if "any" in found and "exclude" not in found
                 and all(f"near{group}" in found for group in range(self.topics[key[0]].near_groups))}
+
+    def _background_sentences(self, tokens: Tokens, year: int) -> set[int]:
+        """Sentences about the past: naming a year before `year`, or with a `background` cue."""
+        found: set[int] = set()
+        if self.past_years:
+            words, sentence_of = tokens.words, tokens.sentence_of
+            found.update(sentence_of[index] for index, word in enumerate(words)
+                         if len(word) == 4 and word.isdigit() and PAST_YEAR_FLOOR <= int(word) < year)
+        if self._background is not None:
+            found.update(tokens.sentence_of[first] for first, _last, _ in self._background.occurrences(tokens))
+        return found
 
     def _negated_tokens(self, tokens: Tokens) -> set[int]:
         """Tokens within `negation_window` words after a negation cue, in the cue's sentence."""
@@ -127,7 +151,8 @@ def load_taxonomy(path: Path, gazetteer: Gazetteer | None = None) -> Taxonomy:
     stand for every alias of such actors in the gazetteer (by default actors.yaml beside it)."""
     data, located = load_entries(path, "topics")
     check_keys(data, str(path), required={"topics"},
-               optional={"version", "weights", "min_score", "lead_sentences", "negations", "negation_window"})
+               optional={"version", "weights", "min_score", "lead_sentences", "negations", "negation_window",
+                         "background", "past_years_are_background"})
     check_unique_ids(located)
     defaults = _weights(data.get("weights"), DEFAULT_WEIGHTS, str(path))
     default_min_score = _number(data.get("min_score", 1.0), "min_score", str(path))
@@ -143,13 +168,18 @@ def load_taxonomy(path: Path, gazetteer: Gazetteer | None = None) -> Taxonomy:
     if not topics:
         raise ConfigError(f"{path}: the taxonomy defines no topics")
     negations = string_list(data, "negations", str(path))
+    background = string_list(data, "background", str(path))
+    past_years = data.get("past_years_are_background", True)
+    if not isinstance(past_years, bool):
+        raise ConfigError(f"{path}: 'past_years_are_background' must be true or false, got {past_years!r}")
     # The version changes whenever the file does, so re-tagging knows what is stale.
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
     return Taxonomy(version=f"{data.get('version', '0')}+{digest}", topics=tuple(topics),
                     lead_sentences=_count(data, "lead_sentences", 2, str(path)),
-                    negation_window=_count(data, "negation_window", 4, str(path)),
+                    negation_window=_count(data, "negation_window", 4, str(path)), past_years=past_years,
                     _phrases=PhraseIndex(phrases, stemmed=True),
-                    _negations=PhraseIndex(((cue, None) for cue in negations), stemmed=True) if negations else None)
+                    _negations=PhraseIndex(((cue, None) for cue in negations), stemmed=True) if negations else None,
+                    _background=PhraseIndex(((cue, None) for cue in background), stemmed=True) if background else None)
 
 
 def _actor_phrases(located: list, gazetteer: Gazetteer | None, path: Path) -> dict[str, list[str]]:
