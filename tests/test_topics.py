@@ -121,6 +121,9 @@ def test_version_changes_with_the_file(tmp_path):
     ("negations: [nope]\nnegation_window: -1\ntopics:\n  - {id: a, label: A, any: [x]}\n",
      r"'negation_window' must be a non-negative whole number"),
     ("topics:\n  - {id: a, label: A, any: ['--']}\n", r"'any' phrase '--' has no words"),
+    ("past_years_are_background: sometimes\ntopics:\n  - {id: a, label: A, any: [x]}\n",
+     r"'past_years_are_background' must be true or false"),
+    ("background: anniversary\ntopics:\n  - {id: a, label: A, any: [x]}\n", r"'background' must be a list"),
     ("topics: []\n", r"defines no topics"),
 ])
 def test_taxonomy_errors(tmp_path, text, message):
@@ -145,3 +148,25 @@ def test_an_exclusion_that_swallows_the_topic_is_refused(tmp_path):
     path.write_text("topics:\n  - {id: a, label: A, any: [protest], exclude: [protesters]}\n")
     with pytest.raises(ConfigError, match=r"'exclude' phrase 'protesters' matches the same words as 'any' phrase"):
         load_taxonomy(path)
+
+
+def test_sentences_about_the_past_are_not_evidence(taxonomy):
+    current = "Russian missiles struck the port of Odesa overnight. A second missile hit a grain silo."
+    assert "missile-strikes" in topics_of(taxonomy, current)
+    # The same events placed in an earlier year, or behind a background cue, are history, not news.
+    dated = "In 2019, missiles struck the port of Odesa. In 2019 a second missile hit a grain silo."
+    cued = ("Crowds marked the anniversary of the day missiles struck the port. "
+            "Years ago, a second missile hit a grain silo.")
+    assert "missile-strikes" not in topics_of(taxonomy, dated)
+    assert "missile-strikes" not in topics_of(taxonomy, cued)
+    # The article's own year decides what is past: 2019 is current news for an article of 2019.
+    assert "missile-strikes" in {m.topic_id for m in taxonomy.tag(None, dated, year=2019)}
+
+
+def test_past_years_rule_can_be_switched_off(tmp_path):
+    rules = "topics:\n  - {id: strikes, label: S, min_score: 1, any: [missile], near: [struck]}\n"
+    (tmp_path / "on.yaml").write_text(rules)
+    (tmp_path / "off.yaml").write_text("past_years_are_background: false\n" + rules)
+    text = "A missile struck the depot in 2021."
+    assert topics_of(load_taxonomy(tmp_path / "on.yaml"), text) == set()
+    assert topics_of(load_taxonomy(tmp_path / "off.yaml"), text) == {"strikes"}

@@ -389,7 +389,7 @@ def tag_articles(*, run_id: str, settings: Settings | None = None) -> Counts:
         while batch := warehouse.articles_to_tag(conn, version, TAG_BATCH):
             for article in batch:
                 tokens = tokenize(article["text"])  # one tokenization for topics and actors
-                topics = taxonomy.tag(article["title"], article["text"], tokens=tokens)
+                topics = taxonomy.tag(article["title"], article["text"], tokens=tokens, year=article["year"])
                 actors = gazetteer.find(article["title"], article["text"], tokens=tokens)
                 warehouse.save_tags(conn, article["id"], version, topics, actors)
                 counts["articles_tagged"] += 1

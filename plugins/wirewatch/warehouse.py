@@ -713,7 +713,10 @@ def sync_taxonomy(conn: Connection, taxonomy: Taxonomy, gazetteer: Gazetteer) ->
 def articles_to_tag(conn: Connection, taxonomy_version: str, limit: int) -> list[Row]:
     with dict_cursor(conn) as cur:
         cur.execute(
-            """SELECT id, title, text FROM articles
+            # The article's year tells the tagger which years mentioned in it are history.
+            """SELECT id, title, text,
+                      extract(year FROM coalesce(published_at, feed_published_at, first_seen_at))::int AS year
+               FROM articles
                WHERE status = 'extracted' AND (tagged_at IS NULL OR taxonomy_version IS DISTINCT FROM %s)
                ORDER BY id LIMIT %s
                FOR UPDATE SKIP LOCKED""",
