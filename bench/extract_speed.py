@@ -1,15 +1,18 @@
 """Extraction speed: bare trafilatura on one core vs wirewatch's extract stage on all cores.
 
-    python bench/extract_speed.py [--rounds 5] [--workers N] [--no-warehouse]
+    python bench/extract_speed.py [--set labelled|realpages] [--rounds 5] [--workers N] [--no-warehouse]
 
-Over the same pages (the labelled set, bench/extraction/pages, repeated --rounds times):
+Over the same pages (the labelled set, bench/extraction/pages, or the real pages of
+../shared/realpages with --set realpages), repeated --rounds times; the one-core timings of 1
+and 2 alternate round by round, so that a machine's changing load hits both alike:
   1. bare `trafilatura.extract(html)`, default settings, one core;
   2. wirewatch's per-page work (`pipeline.run_extract_job`: decompress the stored page, decode,
      repair, parse, trafilatura with metadata, clean, strip learned boilerplate, flags), one core;
   3. the same jobs through the extract step's process pool (`pipeline.extract_pool`) on all cores;
   4. the whole extract step against a scratch warehouse (`pipeline.extract_articles`: claim pages,
      extract in the pool, save articles, learn site lines, commit), on all cores.
-Per-core throughput = pages/s divided by the cores used.
+Per-core throughput = pages/s divided by the cores used. The one-time loading of the date and
+language models (the first page a process extracts) is timed apart, before the rounds.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent / "extraction"))
 
+import realpages  # noqa: E402
 import trafilatura  # noqa: E402
 from labelled import learned_boilerplate, load_pages  # noqa: E402
 
@@ -30,48 +34,81 @@ from wirewatch import pipeline, rawpages  # noqa: E402
 from wirewatch.settings import Settings  # noqa: E402
 
 
-def timed(label: str, pages: int, cores: int, run) -> float:
-    start = time.perf_counter()
-    run()
-    seconds = time.perf_counter() - start
-    rate = pages / seconds
-    print(f"{label:<58} {seconds:>7.2f} s {rate:>8.1f} pages/s {rate / cores:>8.1f} pages/s/core")
-    return rate / cores
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--set", choices=("labelled", "realpages"), default="labelled", help="which pages (default labelled)")
     parser.add_argument("--rounds", type=int, default=5, help="times each page is extracted (default 5)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="pool size (default: all cores)")
     parser.add_argument("--no-warehouse", action="store_true", help="skip the run against a scratch database")
     args = parser.parse_args(argv)
 
-    pages = load_pages()
-    known = learned_boilerplate(pages)
+    pages = bench_pages(args.set)
     work = pages * args.rounds
     n = len(work)
     megabytes = sum(len(p.body) for p in work) / 1e6
-    print(f"{len(pages)} labelled pages x {args.rounds} rounds = {n} pages, {megabytes:.1f} MB of HTML; "
+    print(f"{len(pages)} {args.set} pages x {args.rounds} rounds = {n} pages, {megabytes:.1f} MB of HTML; "
           f"{os.cpu_count()} cores, pool of {args.workers}")
     jobs = [pipeline.ExtractJob(article_id=i, compressed_body=rawpages.compress(p.body), url=p.url,
-                                content_type=p.content_type, summary=p.truth.get("summary"), min_words=60,
-                                boilerplate=known[(p.site, p.slug)]) for i, p in enumerate(work)]
+                                content_type=p.content_type, summary=p.summary, feed_title=None, min_words=60,
+                                boilerplate=p.boilerplate) for i, p in enumerate(pages)]
+    start = time.perf_counter()
+    pipeline.run_extract_job(jobs[0])
+    print(f"one-time loading (first page of a process, date and language models): "
+          f"{time.perf_counter() - start:.2f} s")
     for page in pages[:5]:  # warm caches and lazy imports outside the timings
         trafilatura.extract(page.body)
-        pipeline.run_extract_job(jobs[0])
-
-    bare = timed("bare trafilatura.extract, 1 core", n, 1, lambda: [trafilatura.extract(p.body) for p in work])
-    ours = timed("wirewatch per-page work, 1 core", n, 1, lambda: [pipeline.run_extract_job(j) for j in jobs])
+    bare_seconds = ours_seconds = 0.0
+    for _ in range(args.rounds):  # alternating, so that load changes hit both alike
+        start = time.perf_counter()
+        for page in pages:
+            trafilatura.extract(page.body)
+        bare_seconds += time.perf_counter() - start
+        start = time.perf_counter()
+        for job in jobs:
+            pipeline.run_extract_job(job)
+        ours_seconds += time.perf_counter() - start
+    bare = report("bare trafilatura.extract, 1 core", n, 1, bare_seconds)
+    ours = report("wirewatch per-page work, 1 core", n, 1, ours_seconds)
     settings = dataclasses.replace(Settings.from_env(), extract_workers=args.workers)
+    all_jobs = [dataclasses.replace(job, article_id=i) for i, job in enumerate(jobs * args.rounds)]
     with pipeline.extract_pool(settings) as pool:
-        pool.map(pipeline.run_extract_job, jobs[: args.workers * 2])  # start the workers
+        pool.map(pipeline.run_extract_job, all_jobs[: args.workers * 2])  # start the workers
         pooled = timed(f"wirewatch per-page work, pool of {args.workers}", n, args.workers,
-                       lambda: pool.map(pipeline.run_extract_job, jobs))
+                       lambda: pool.map(pipeline.run_extract_job, all_jobs))
     print(f"\nwirewatch / bare trafilatura per core: {ours / bare:.2f} (1 core), {pooled / bare:.2f} (pool)")
     if not args.no_warehouse:
         staged = warehouse_run(work, settings, args.workers)
         print(f"whole extract step / bare trafilatura per core: {staged / bare:.2f}")
     return 0
+
+
+@dataclasses.dataclass(frozen=True)
+class BenchPage:
+    url: str
+    body: bytes
+    content_type: str
+    summary: str | None
+    boilerplate: frozenset[int]
+
+
+def bench_pages(which: str) -> list[BenchPage]:
+    if which == "realpages":
+        return [BenchPage(p.url, p.body, realpages.CONTENT_TYPE, None, frozenset()) for p in realpages.load()]
+    pages = load_pages()
+    known = learned_boilerplate(pages)
+    return [BenchPage(p.url, p.body, p.content_type, p.truth.get("summary"), known[(p.site, p.slug)]) for p in pages]
+
+
+def report(label: str, pages: int, cores: int, seconds: float) -> float:
+    rate = pages / seconds
+    print(f"{label:<58} {seconds:>7.2f} s {rate:>8.1f} pages/s {rate / cores:>8.1f} pages/s/core")
+    return rate / cores
+
+
+def timed(label: str, pages: int, cores: int, run) -> float:
+    start = time.perf_counter()
+    run()
+    return report(label, pages, cores, time.perf_counter() - start)
 
 
 def warehouse_run(work, settings: Settings, workers: int) -> float:

@@ -1,4 +1,5 @@
 import html
+import json
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -73,21 +74,98 @@ def test_non_articles_are_rejected_with_a_reason(body, content_type, reason):
     assert result == Rejection(reason=reason)
 
 
-def test_pages_declaring_another_type_are_not_articles():
-    story = "<p>" + " ".join(["Troops moved towards the border overnight, officials said."] * 12) + "</p>"
-    page = ('<html><head><meta property="og:type" content="{}"></head><body><article>{}</article></body></html>')
-    front = extract_article(page.format("website", story).encode(), url="http://127.0.0.1/world/")
-    assert front == Rejection(reason="not an article: the page says it is a 'website' (og:type)")
-    video = extract_article(page.format("video.other", story).encode(), url="http://127.0.0.1/v")
-    assert isinstance(video, Rejection) and "video.other" in video.reason
-    assert not isinstance(extract_article(page.format("article", story).encode(), url="http://127.0.0.1/a"),
-                          Rejection)
+STORY_HTML = "<p>" + " ".join(["Troops moved towards the border overnight, officials said."] * 12) + "</p>"
+TYPED_PAGE = ('<html><head><meta property="og:type" content="{og}">{ld}</head>'
+              '<body><article><h1>Troops move towards the border overnight</h1>{body}</article></body></html>')
 
 
-def test_short_text_is_rejected():
+def typed_page(og: str, ld_type: str | None = None, body: str = STORY_HTML) -> bytes:
+    ld = f'<script type="application/ld+json">{{"@type": "{ld_type}"}}</script>' if ld_type else ""
+    return TYPED_PAGE.format(og=og, ld=ld, body=body).encode()
+
+
+def test_og_type_alone_never_rejects_an_article():
+    # Many CMSs declare every page a "website": on an article's URL that is no sign at all.
+    result = extract_article(typed_page("website"), url="http://127.0.0.1/2026/05/troops-move-to-the-border")
+    assert isinstance(result, ExtractedArticle) and "maybe_not_article" not in result.quality_flags
+    # JSON-LD saying NewsArticle outweighs a "website" og:type and a section-like URL.
+    declared = extract_article(typed_page("website", "NewsArticle"), url="http://127.0.0.1/world/")
+    assert isinstance(declared, ExtractedArticle) and "maybe_not_article" not in declared.quality_flags
+
+
+def test_mixed_signs_keep_the_page_and_flag_it():
+    result = extract_article(typed_page("website"), url="http://127.0.0.1/world/")
+    assert isinstance(result, ExtractedArticle)
+    assert "maybe_not_article" in result.quality_flags
+    assert result.extraction["page_kind"]["signs"] == ["og:type 'website' (+1)", "section-like URL (+1)"]
+
+
+def test_agreeing_signs_reject_a_listing_with_its_evidence():
+    front = extract_article(typed_page("website", "CollectionPage"), url="http://127.0.0.1/world/")
+    assert front == Rejection(reason="not an article: a list of other pages (JSON-LD CollectionPage (+2); "
+                                     "og:type 'website' (+1); section-like URL (+1))")
+    video = extract_article(typed_page("video.other", "VideoObject"), url="http://127.0.0.1/video")
+    assert isinstance(video, Rejection) and "video.other" in video.reason and "VideoObject" in video.reason
+
+
+def test_the_feed_listing_the_page_counts_for_it():
+    result = extract_article(typed_page("website", "CollectionPage"), url="http://127.0.0.1/world/",
+                             feed_title="Troops move towards the border overnight")
+    assert isinstance(result, ExtractedArticle) and "maybe_not_article" in result.quality_flags
+
+
+def test_the_standfirst_is_story_text_set_apart():
+    standfirst = "Kyiv says the new line will hold through the winter, whatever Moscow sends against it."
+    body = (f'<html><head><meta property="og:type" content="article"></head><body><header><h1>Ukraine builds a '
+            f'new defensive line</h1><p class="standfirst">{standfirst}</p></header><article>{STORY_HTML}'
+            f'{STORY_HTML}</article></body></html>').encode()
+    result = extract_article(body, url="http://127.0.0.1/2026/05/ukraine-builds-a-new-line")
+    assert isinstance(result, ExtractedArticle)
+    assert result.text.startswith(standfirst + "\n\nTroops moved") and result.text.count("\n\n") == 1
+
+
+def test_short_text_alone_is_kept_and_flagged():
     result = extract_article(page(["Watch: video of the summit. Two sentences only here."]),
-                             url="http://127.0.0.1/v.html", content_type="text/html")
-    assert isinstance(result, Rejection) and result.reason.startswith("not an article: only")
+                             url="http://127.0.0.1/2026/05/watch-video-of-the-summit", content_type="text/html")
+    assert isinstance(result, ExtractedArticle)
+    assert "short" in result.quality_flags and "maybe_not_article" in result.quality_flags
+
+
+def test_short_text_on_a_section_page_is_rejected():
+    result = extract_article(page(["Watch: video of the summit. Two sentences only here."]),
+                             url="http://127.0.0.1/video/", content_type="text/html")
+    assert isinstance(result, Rejection) and "almost no text" in result.reason
+
+
+def test_text_in_unspaced_scripts_is_measured_in_characters():
+    # 160 characters of Japanese: one \w+ run per sentence, but about 80 words of story.
+    sentence = "政府は月曜日、国境付近での部隊の移動について新たな声明を発表し、状況を注視していると述べた。"
+    result = extract_article(page([sentence * 2, sentence * 2], title="国境付近で部隊が移動、政府が声明", lang=' lang="ja"'),
+                             url="http://127.0.0.1/articles/20260501-ABC123", content_type="text/html")
+    assert isinstance(result, ExtractedArticle)
+    assert result.word_count >= 60 and "maybe_not_article" not in result.quality_flags
+
+
+def test_story_held_only_in_script_state_is_found():
+    story = " ".join(["Negotiators met again in Geneva on Monday to discuss the ceasefire line."] * 12)
+    state = json.dumps({"article": {"contentHtml": f"<p>{story}</p><p>{story}</p>"}})
+    body = (f'<html><head><meta property="og:type" content="article"></head><body><h1>Talks resume in Geneva today</h1>'
+            f'<div id="root"></div><script>window.__STATE__ = {state};</script></body></html>').encode()
+    result = extract_article(body, url="http://127.0.0.1/news/article/A2026012914320005196")
+    assert isinstance(result, ExtractedArticle)
+    assert result.extraction["mode"] == "script" and "Negotiators met again in Geneva" in result.text
+
+
+def test_a_short_page_with_the_story_in_jsonld_gets_the_article_body():
+    story = " ".join(["Negotiators met again in Geneva on Monday to discuss the ceasefire line."] * 20)
+    ld = json.dumps({"@type": "NewsArticle", "headline": "Talks resume", "articleBody": f"&lt;p&gt;{story}&lt;/p&gt;"})
+    body = (f'<html><head><script type="application/ld+json">{ld}</script></head><body><article>'
+            f'<h1>Talks resume in Geneva today</h1><p>Negotiators met again in Geneva on Monday.</p></article>'
+            f'</body></html>').encode()
+    result = extract_article(body, url="http://127.0.0.1/2026/01/talks-resume-in-geneva")
+    # trafilatura's own fallback or ours ("jsonld"): either way the whole story, without markup.
+    assert isinstance(result, ExtractedArticle) and result.word_count >= 200
+    assert result.text.startswith("Negotiators met again") and "&lt;" not in result.text and "<p>" not in result.text
 
 
 @pytest.mark.parametrize("line", [

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from conftest import query, scalar
-from wirewatch import pipeline, warehouse
+from wirewatch import pipeline, report, warehouse
 from wirewatch.boilerplate import BoilerplateModel, countable_lines, is_boilerplate, line_key, site_of
 from wirewatch.fetch import Download
 
@@ -92,16 +92,29 @@ def test_extract_step_learns_site_boilerplate_and_reprocess_removes_it(settings,
 
 def test_extract_step_records_rejections_and_keeps_going(settings, db):
     store_pages(settings.database_url, {
-        "https://a.example/ok": page(STORIES[0] * 3, "Fine"),
+        "https://a.example/ok": page(STORIES[0] * 3, "Officials confirm the talks will resume on Monday"),
         "https://a.example/short": page(["Too short to be a story."], "Brief"),
         "https://a.example/front": b"<html><head><meta property='og:type' content='website'></head>"
                                    b"<body><p>Front page</p></body></html>",
+        "https://a.example/world/": page(STORIES[1] * 3, "Troops move towards the border overnight").replace(
+            b"<head>", b"<head><meta property='og:type' content='website'>"),
     })
     counts = pipeline.extract_articles(run_id="r1", settings=settings)
-    assert (counts["extracted"], counts["rejected"], counts["failed"]) == (1, 2, 0)
+    assert (counts["extracted"], counts["rejected"], counts["failed"]) == (2, 2, 0)
+    assert counts["flagged_maybe_not_article"] == 1
+    assert query(db, "SELECT url, signs FROM report_maybe_not_articles") == [
+        ("https://a.example/world/", ["og:type 'website' (+1)", "section-like URL (+1)"])]
     reasons = dict(query(db, "SELECT url, failure_reason FROM articles WHERE status = 'rejected'"))
-    assert reasons["https://a.example/short"].startswith("not an article: only")
-    assert "og:type" in reasons["https://a.example/front"]
+    assert "almost no text (6 words)" in reasons["https://a.example/short"]
+    assert "og:type 'website'" in reasons["https://a.example/front"]
+    # The run's report groups the reasons by kind and names the site that lost them.
+    assert counts["reasons"] == {"not an article: a list of other pages": 2}
+    assert counts["reasons_by_site"] == {"a.example": {"not an article: a list of other pages": 2}}
+    with psycopg2.connect(settings.database_url) as conn:
+        text = report.format_summary(report.run_summary(conn, "r1"))
+    assert "     2  a.example: not an article: a list of other pages 2" in text
+    assert query(db, "SELECT site, status, reason_kind, articles FROM report_rejections_by_site") == [
+        ("a.example", "rejected", "not an article: a list of other pages", 2)]
     # A second run finds nothing left to extract.
     assert pipeline.extract_articles(run_id="r2", settings=settings)["extracted"] == 0
 

@@ -33,7 +33,9 @@ EXPECTED = load_expected()
 SAME_ARTICLE = [a for a in EXPECTED["articles"] if a["kind"] == "same-article"]
 ARTICLES = [a for a in EXPECTED["articles"] if a["kind"] != "same-article"]
 SEED_STORY = "wire-seed"  # the story of ../shared/seed-article.txt, syndicated to every demo outlet
-STATUS_OF_KIND = {"article": {"extracted"}, "not-article": {"rejected"}, "dead": {"failed", "queued"}}
+# kind flagged: kept, with the quality flags listed in its `flags`.
+STATUS_OF_KIND = {"article": {"extracted"}, "flagged": {"extracted"}, "not-article": {"rejected"},
+                  "dead": {"failed", "queued"}}
 JUNK = ("Subscribe", "₹", "free articles")
 TABLES = ("feeds", "articles", "feed_entries", "stories", "topics", "article_topics", "actors", "article_actors")
 
@@ -67,7 +69,7 @@ def path_of(url: str) -> str:
 
 
 def articles_by_path(db) -> dict[str, dict]:
-    cols = ("url", "status", "failure_reason", "story_id", "duplicate_of", "text", "attempts", "id")
+    cols = ("url", "status", "failure_reason", "story_id", "duplicate_of", "text", "attempts", "id", "quality_flags")
     rows = query(db, f"SELECT {', '.join(cols)} FROM articles")
     return {path_of(row[0]): dict(zip(cols, row)) for row in rows}
 
@@ -90,12 +92,15 @@ def test_first_run_loads_the_corpus_exactly(corpus_feeds, run_dag, db):
         row = found[article["path"]]
         assert row["status"] in STATUS_OF_KIND[article["kind"]], (article["path"], row["status"],
                                                                    row["failure_reason"])
-        if article["kind"] != "article":
+        if article["kind"] in ("not-article", "dead"):
             assert row["failure_reason"], f"{article['path']} has no recorded reason"
+        if row["status"] == "extracted":
+            assert set(article.get("flags", [])) <= set(row["quality_flags"]), article["path"]
+            assert "maybe_not_article" not in row["quality_flags"] or "maybe_not_article" in article.get("flags", [])
 
     # Copies of one story share one cluster; different stories never do.
     story_of_key: dict[str, int] = {}
-    for article in (a for a in ARTICLES if a["kind"] == "article"):
+    for article in (a for a in ARTICLES if a["kind"] in ("article", "flagged")):
         story_id = found[article["path"]]["story_id"]
         assert story_id is not None
         assert story_of_key.setdefault(article["story"], story_id) == story_id, article["path"]
@@ -151,7 +156,8 @@ def test_first_run_loads_the_corpus_exactly(corpus_feeds, run_dag, db):
                                                                   "WHERE run_id = %s", (dag_run.run_id,))}
     assert set(stats) == {"poll", "fetch", "extract", "dedup", "tag"}
     assert stats["poll"]["entries_seen"] == sum(f["entries"] for f in EXPECTED["feeds"])
-    assert stats["extract"]["extracted"] == sum(a["kind"] == "article" for a in ARTICLES)
+    assert stats["extract"]["extracted"] == sum(a["kind"] in ("article", "flagged") for a in ARTICLES)
+    assert stats["extract"]["flagged_maybe_not_article"] == sum("maybe_not_article" in a.get("flags", []) for a in ARTICLES)
     # Every page worth extracting is kept for reprocessing.
     assert scalar(db, "SELECT count(*) FROM raw_pages") == stats["fetch"]["fetched"]
 

@@ -79,6 +79,16 @@ def test_lead_sentences_weigh_more_than_the_body(taxonomy):
     assert [(m.topic_id, m.score) for m in twice] == [("troop-movements", 2.0)]
 
 
+def test_a_standfirst_does_not_use_up_the_lead(taxonomy):
+    # The extract step sets the standfirst apart with the text's one blank line.
+    standfirst = "The weather was mild across the region this week."
+    story = "Markets were calm. Russia deployed two brigades to the border. Schools reopened."
+    with_standfirst = taxonomy.tag(None, f"{standfirst}\n\n{story}")
+    without_marker = taxonomy.tag(None, f"{standfirst}\n{story}")
+    assert [(m.topic_id, m.score) for m in with_standfirst] == [("troop-movements", 1.5)]
+    assert without_marker == []  # the deployment is then the third sentence: body
+
+
 def test_every_evidence_sentence_is_given_as_offsets(taxonomy):
     text = ("A missile struck a school in the city. Officials counted the damage. "
             "A second missile hit a power station at noon.")

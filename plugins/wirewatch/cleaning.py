@@ -80,8 +80,10 @@ FURNITURE = re.compile(
     r"^\W*(?:advertisement|advertising|anzeige|werbung|publicité|publicidad|pubblicità|sponsored"
     r"|share(?:\s+this(?:\s+(?:story|article))?)?|teilen|partager|compartir|condividi)\W*$"
     r"|^\W*\d+\s*(?:of|de|von|sur|di|/)\s*\d+\W*$"
-    r"|^\W*(?:photos?|fotos?|bild(?:er)?|images?|crédits?\s+photo|credits?|picture)\s*:\s*[^.!?]{0,90}$"
-    r"|^\W*share\s+this\s+(?:story|article)\s*:",
+    r"|^\W*(?:photos?|fotos?|фото|bild(?:er)?|images?|crédits?\s+photo|credits?|picture)\s*:\s*[^.!?]{0,90}$"
+    r"|^\W*share\s+this\s+(?:story|article)\s*:"
+    # the credit line under an embedded post: "— Name (@handle) April 25, 2024"
+    r"|^\s*[—–-]\s*[^\n]{0,80}\(@\w{1,30}\)\s+\w+\s+\d{1,2},\s+\d{4}\s*$",
     re.IGNORECASE,
 )
 
@@ -144,17 +146,17 @@ def _same(a: str, b: str) -> bool:
     return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
 
 
-def _strip_header(lines: list[str], title: str | None, description: str | None) -> tuple[list[str], list[str]]:
+def _strip_header(lines: list[str], title: str | None) -> tuple[list[str], list[str]]:
     """Drop what sits above the story when trafilatura keeps it: kicker and headline (everything
-    up to a line equal to the title, within the first lines), then the standfirst (equal to the
-    page's description), byline and date lines."""
+    up to a line equal to the title, within the first lines), then byline and date lines. The
+    standfirst stays: readers take it as the story's first paragraph."""
     head = [line.strip() for line in lines[:HEADER_ZONE]]
     start = 0
     if title:
         start = next((i + 1 for i, line in enumerate(head) if _same(line, title)), 0)
     while start < len(lines):
         line = lines[start].strip()
-        if not line or (description and _same(line, description)) \
+        if not line \
                 or (len(line) < 150 and BYLINE.match(line)) \
                 or (start < HEADER_ZONE and len(line) < 100 and DATE_LINE.search(line) and len(line.split()) <= 12
                     and not line.endswith(".")):
@@ -177,13 +179,13 @@ def _is_furniture(line: str) -> bool:
     )
 
 
-def clean_text(text: str, *, title: str | None = None, description: str | None = None) -> CleanText:
+def clean_text(text: str, *, title: str | None = None) -> CleanText:
     """Remove what is not story from an extracted text: the headline block above it, paywall
     prompts (and everything after them), plan-price tables, link lists, newsletter boxes, cookie
     banners, share/ad labels, photo credits, contact and correction notes, wire credits; keep
     syndication notes apart as `wire_note`. Each rule is general (no site's wording) and
     multilingual where sites are; recurring site-specific lines are `boilerplate`'s job."""
-    lines, removed = _strip_header(text.splitlines(), title, description)
+    lines, removed = _strip_header(text.splitlines(), title)
     stripped_lines = [line.strip() for line in lines]
     plan_lines = sum(1 for line in stripped_lines if len(line) <= PLAN_LINE_MAX and PLAN_LINE.search(line))
     cookie_lines = sum(1 for line in stripped_lines if COOKIE_LINE.search(line))

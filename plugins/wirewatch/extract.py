@@ -19,28 +19,34 @@ import trafilatura
 from wirewatch.boilerplate import strip_known
 from wirewatch.cleaning import WIRE_AGENCIES, CleanText, clean_text
 from wirewatch.encoding import decode_page
+from wirewatch.pagekind import article_headlines, classify_page, jsonld_blocks, jsonld_objects, jsonld_types, link_texts, linked_headline_share
 from wirewatch.pagemeta import (
     DATE_OPTIONS,
     author_names,
-    drop_header_extras,
+    drop_update_lines,
+    headline,
     header_elements,
     language_of,
     page_metadata,
     parse_head,
-    published_at,
-    section_front,
+    publication_time,
+    standfirst,
 )
-from wirewatch.text import text_fingerprint, word_count
+from wirewatch.embedded import jsonld_article_text, script_state_text
+from wirewatch.text import normalize_for_hash, text_fingerprint, word_count
 
 LOGGER = logging.getLogger(__name__)
 
 HTML_TYPES = {"text/html", "application/xhtml+xml"}
-# og:type values of story pages; anything else declared (website, video.other, profile…) is not one.
-ARTICLE_OG_TYPES = ("article", "news")
-
 # trafilatura runs in its fast mode (no readability/jusText comparison) unless the text comes out
 # shorter than this; long texts lose nothing, short ones (galleries) need the comparison.
 FULL_EXTRACTION_BELOW_WORDS = 200
+# A fast-pass text with at least this many lines, this share of them of one to three words, is a menu.
+NAVIGATION_MIN_LINES = 10
+NAVIGATION_SHARE = 0.5
+# A short text is replaced by a JSON-LD articleBody (or a script's text) only when that is this much
+# longer: it then holds story paragraphs the markup hid (a teaser in the HTML, the rest by script).
+EMBEDDED_LONGER = 1.5
 
 # Settings recorded with every article, so a later re-extraction knows what produced it.
 EXTRACTOR_OPTIONS = {
@@ -52,7 +58,7 @@ EXTRACTOR_OPTIONS = {
 }
 EXTRACTOR = {"name": "trafilatura", "version": trafilatura.__version__, "options": EXTRACTOR_OPTIONS,
              "date_options": DATE_OPTIONS,
-             "full_mode_below_words": FULL_EXTRACTION_BELOW_WORDS, "cleaner": 2}
+             "full_mode_below_words": FULL_EXTRACTION_BELOW_WORDS, "cleaner": 3}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -71,7 +77,8 @@ class ExtractedArticle:
     extraction: dict
     # The news agency the text comes from ("Reuters", "AP"…, or "syndicated feed"), if it says so.
     wire_source: str | None = None
-    # Problems a reader should know about: paywall_teaser, mojibake, consent_text, short.
+    # Problems a reader should know about: paywall_teaser, mojibake, consent_text, short,
+    # maybe_not_article (the page's signs were mixed; see wirewatch.pagekind).
     quality_flags: tuple[str, ...] = ()
 
 
@@ -107,11 +114,12 @@ def media_rejection(body: bytes, content_type: str) -> Rejection | None:
 
 
 def extract_article(body: bytes, *, url: str, content_type: str = "", min_words: int = 60,
-                    summary: str | None = None, boilerplate: frozenset[int] = frozenset()
-                    ) -> ExtractedArticle | Rejection:
+                    summary: str | None = None, feed_title: str | None = None,
+                    boilerplate: frozenset[int] = frozenset()) -> ExtractedArticle | Rejection:
     """Turn a downloaded page into an article, or say why it is not one.
 
-    `summary` is the feed item's summary (a text barely longer is a paywall teaser);
+    `summary` and `feed_title` are the feed item's (a text barely longer than the summary is a
+    paywall teaser; a headline equal to the page's says the feed lists this page as an article);
     `boilerplate` holds the keys of lines learned as this site's boilerplate (wirewatch.boilerplate)."""
     rejection = media_rejection(body, content_type)
     if rejection:
@@ -124,38 +132,34 @@ def extract_article(body: bytes, *, url: str, content_type: str = "", min_words:
         return Rejection(reason="not an article: the page could not be parsed as HTML")
     header = header_elements(tree)
     page = parse_head(tree, header)
-    page_type = page.get("og_type", "").lower()
-    if page_type and not page_type.startswith(ARTICLE_OG_TYPES):
-        # Sites label section fronts "website" and video pages "video.*": their text is teasers.
-        return Rejection(reason=f"not an article: the page says it is a {page_type!r} (og:type)")
-    drop_header_extras(header)
-    front = section_front(tree)
-    if front:
-        return Rejection(reason=f"not an article: a section front ({front})")
-    meta = page_metadata(tree, url)
-    document = trafilatura.bare_extraction(tree, url=url, fast=True, **EXTRACTOR_OPTIONS)
-    mode = "fast"
-    if document is None or word_count(document.text or "") < FULL_EXTRACTION_BELOW_WORDS:
-        # A short result (gallery captions, unusual markup): trafilatura's full mode, which also
-        # compares with readability and jusText, recovers what the fast pass missed.
-        tree = trafilatura.load_html(page_text)
-        drop_header_extras(header_elements(tree))
-        document = trafilatura.bare_extraction(tree, url=url, **EXTRACTOR_OPTIONS)
-        mode = "full"
-    if document is None or not (document.text or "").strip():
-        return Rejection(reason="not an article: no article text found")
-    cleaned = clean_text(document.text, title=meta.title or page.get("og_title"),
-                         description=page.get("description") or page.get("og_description") or meta.description)
+    ld_blocks = jsonld_blocks(tree)
+    ld_objects = list(jsonld_objects(ld_blocks))
+    lead = standfirst(header)
+    drop_update_lines(header)
+    meta = page_metadata(tree, url, ld_blocks, byline_found="byline" in page)
+    title = headline(tree, [*article_headlines(ld_objects), page.get("og_title"), meta.title])
+    links, linked_headlines = link_texts(tree), linked_headline_share(tree)  # before trafilatura prunes the tree
+    raw_text, source = main_text(tree, page_text, url, ld_objects)
+    cleaned = clean_text(raw_text, title=title)
     text, site_lines = strip_known(cleaned.text, boilerplate)
+    text = with_standfirst(text, lead)
     words = word_count(text)
-    if words < min_words:
-        return Rejection(reason=f"not an article: only {words} words of text (minimum {min_words})")
+    kind = classify_page(url=url, og_type=page.get("og_type"), ld_types=jsonld_types(ld_objects),
+                         page_title=title, feed_title=feed_title, text=text, links=links,
+                         linked_headlines=linked_headlines, min_words=min_words)
+    if not text.strip():
+        return Rejection(reason="not an article: no article text found")
+    if kind.verdict == "not_article":
+        return Rejection(reason=f"not an article: a list of other pages ({kind.reason})")
     cleaned = CleanText(text=text, wire_note=cleaned.wire_note, paywall_cut=cleaned.paywall_cut,
                         removed_lines=cleaned.removed_lines + site_lines)
+    flags = quality_flags(cleaned, words, summary=summary, min_words=min_words)
+    if kind.verdict == "maybe_not_article":
+        flags += ("maybe_not_article",)
     return ExtractedArticle(
-        title=meta.title or page.get("og_title"),
-        author=author_names(meta.author, page["byline"].split("; ") if page.get("byline") else [], meta.sitename),
-        published_at=published_at(page.get("published"), meta.date),
+        title=title,
+        author=author_names(meta.author, page["byline"].split("; ") if page.get("byline") else [], meta.sitename, url),
+        published_at=publication_time(tree, url, page.get("published")),
         site_name=meta.sitename,
         language=language_of(meta.language or page.get("lang"), text),
         page_canonical_url=page.get("canonical") or page.get("og_url"),
@@ -165,12 +169,70 @@ def extract_article(body: bytes, *, url: str, content_type: str = "", min_words:
         word_count=words,
         wire_note=cleaned.wire_note,
         wire_source=wire_source(cleaned),
-        quality_flags=quality_flags(cleaned, words, summary=summary),
-        extraction={**EXTRACTOR, "mode": mode, "removed_lines": len(cleaned.removed_lines), "boilerplate_lines": len(site_lines),
-                    "encoding": decoded.encoding,
+        quality_flags=flags,
+        extraction={**EXTRACTOR, "mode": source, "removed_lines": len(cleaned.removed_lines),
+                    "boilerplate_lines": len(site_lines), "encoding": decoded.encoding,
+                    "page_kind": {"score": kind.score, "signs": list(kind.signs)},
                     **({"encoding_note": decoded.note} if decoded.note else {}),
                     **({"mojibake_repaired": True} if repaired else {})},
     )
+
+
+def main_text(tree, page_text: str, url: str, ld_objects: list[dict]) -> tuple[str, str]:
+    """The page's story text and where it came from: trafilatura's fast pass ("fast"); its full
+    mode, which compares with readability and jusText, when the fast pass looks unsure ("full");
+    the JSON-LD articleBody when the page carries a longer one ("jsonld"); or the longest text
+    in the page's embedded script state, for pages rendered by JavaScript ("script")."""
+    document = trafilatura.bare_extraction(tree, url=url, fast=True, **EXTRACTOR_OPTIONS)
+    text, source = (document.text or "") if document else "", "fast"
+    words = word_count(text)
+    if unsure(text, words):
+        tree = trafilatura.load_html(page_text)  # the fast pass pruned the first tree
+        drop_update_lines(header_elements(tree))
+        document = trafilatura.bare_extraction(tree, url=url, **EXTRACTOR_OPTIONS)
+        full = (document.text or "") if document else ""
+        full_words = word_count(full)
+        if full and (not unsure(full, full_words) or full_words > words):
+            text, source, words = full, "full", full_words
+    if words < FULL_EXTRACTION_BELOW_WORDS:
+        # Short: a teaser in the markup, the story perhaps in the page's data.
+        embedded, where = jsonld_article_text(ld_objects), "jsonld"
+        if not _much_longer(embedded, words):
+            embedded, where = script_state_text(page_text), "script"
+        if _much_longer(embedded, words):
+            return embedded, where
+    return text, source
+
+
+def with_standfirst(text: str, lead: str | None) -> str:
+    """The text opening with the page's standfirst as its own block, followed by a blank line (the
+    one blank line a stored text has: the tag step weighs the standfirst as lead, apart from the
+    story's first sentences). Added when trafilatura's body left it out."""
+    if not lead:
+        return text
+    first, _, rest = text.partition("\n")
+    if normalize_for_hash(first) == normalize_for_hash(lead):
+        return f"{first}\n\n{rest}" if rest else first
+    if normalize_for_hash(lead) in normalize_for_hash(text[:len(lead) * 3]):
+        return text  # inside the first paragraph: not a block of its own
+    return f"{lead}\n\n{text}" if text else lead
+
+
+def _much_longer(candidate: str | None, words: int) -> bool:
+    return bool(candidate) and word_count(candidate) > EMBEDDED_LONGER * max(words, 1)
+
+
+def unsure(text: str, words: int) -> bool:
+    """A fast-pass result (of `words` words) not to trust: short (galleries, unusual markup) or
+    mostly one- to three-word lines (the pass took a navigation menu for the story)."""
+    if words < FULL_EXTRACTION_BELOW_WORDS:
+        return True
+    lines = text.splitlines()
+    if len(lines) < NAVIGATION_MIN_LINES:
+        return False
+    # Whitespace words: a CJK story line is one "word" here but long, so it is not a menu entry.
+    menu = sum(1 for line in lines if len(line.split()) <= 3 and len(line) < 40)
+    return menu >= NAVIGATION_SHARE * sum(1 for line in lines if line.strip())
 
 
 # Typical UTF-8-read-as-cp1252 sequences: "Ã©", "â€™", "Ã¼"…
@@ -208,7 +270,8 @@ CONSENT = re.compile(r"\b(cookies?|consent|partners|personali[sz]ed ads|privacy 
 SHORT_WORDS = 150
 
 
-def quality_flags(cleaned: CleanText, words: int, *, summary: str | None = None) -> tuple[str, ...]:
+def quality_flags(cleaned: CleanText, words: int, *, summary: str | None = None,
+                  min_words: int = 60) -> tuple[str, ...]:
     """Flags for texts a report may want to exclude; the article is stored either way."""
     flags = []
     summary_words = word_count(summary or "")
@@ -219,7 +282,7 @@ def quality_flags(cleaned: CleanText, words: int, *, summary: str | None = None)
     lines = [line for line in cleaned.text.splitlines() if line.strip()]
     if lines and sum(1 for line in lines if CONSENT.search(line)) / len(lines) >= 0.3:
         flags.append("consent_text")
-    if words < SHORT_WORDS:
+    if words < max(SHORT_WORDS, min_words):
         flags.append("short")
     return tuple(flags)
 

@@ -37,7 +37,7 @@ STAGE_COUNTS = {
     "poll": ("feeds_polled", "feeds_ok", "feeds_not_modified", "feeds_failed", "entries_seen", "entries_skipped",
              "articles_new", "articles_known", "articles_changed"),
     "fetch": ("fetched", "rejected", "failed", "retrying"),
-    "extract": ("extracted", "rejected", "failed"),
+    "extract": ("extracted", "rejected", "failed", "flagged_maybe_not_article"),
     "dedup": ("articles_deduped", "new_stories", "syndicated_copies", "exact_duplicates", "same_page_merged"),
     "tag": ("articles_tagged", "topic_links", "actor_links", "articles_without_topic"),
 }
@@ -54,10 +54,31 @@ def _shards(pending: int, settings: Settings) -> list[dict[str, int]]:
     return [{"shard": k, "shards": shards} for k in range(shards)]
 
 
-def _finish(settings: Settings, run_id: str, stage: str, shard: int, counts: Counter, reasons: Counter) -> Counts:
+def reason_kind(reason: str) -> str:
+    """A reason without its particulars ("not an HTML page (application/pdf)" -> "not an HTML
+    page"), so that a run's reasons group and a site being dropped stands out."""
+    return reason.split(" (", 1)[0][:REASON_KIND_MAX]
+
+
+REASON_KIND_MAX = 100
+# A run's report names at most this many sites whose articles were not loaded.
+REASON_SITES_MAX = 50
+
+
+def _note_reason(reasons: Counter, by_site: dict[str, Counter], reason: str, url: str) -> None:
+    kind = reason_kind(reason)
+    reasons[kind] += 1
+    by_site.setdefault(site_of(url), Counter())[kind] += 1
+
+
+def _finish(settings: Settings, run_id: str, stage: str, shard: int, counts: Counter, reasons: Counter,
+            by_site: dict[str, Counter] | None = None) -> Counts:
     result: Counts = {key: counts[key] for key in STAGE_COUNTS[stage]}
     if reasons:
         result["reasons"] = dict(reasons)
+    if by_site:
+        busiest = sorted(by_site.items(), key=lambda kv: -sum(kv[1].values()))[:REASON_SITES_MAX]
+        result["reasons_by_site"] = {site: dict(kinds) for site, kinds in busiest}
     with connect(settings.database_url) as conn:
         warehouse.record_run_stats(conn, run_id, stage, shard, result)
     LOGGER.info("%s%s done: %s", stage, f" shard {shard}" if stage in ("poll", "fetch") else "",
@@ -85,6 +106,7 @@ def poll_feeds(shard: int, shards: int, *, run_id: str, settings: Settings | Non
     settings = _settings(settings)
     counts: Counter = Counter()
     reasons: Counter = Counter()
+    by_site: dict[str, Counter] = {}
     session = make_session(settings)
     now = datetime.now(timezone.utc)
     lease = timedelta(seconds=settings.total_timeout * 4 + 600)
@@ -127,6 +149,7 @@ def fetch_articles(shard: int, shards: int, *, run_id: str, settings: Settings |
     settings = _settings(settings)
     counts: Counter = Counter()
     reasons: Counter = Counter()
+    by_site: dict[str, Counter] = {}
     session = make_session(settings)
     hosts = HostPolicy(session, settings)
     with connect(settings.database_url) as conn:
@@ -142,10 +165,10 @@ def fetch_articles(shard: int, shards: int, *, run_id: str, settings: Settings |
             conn.commit()
             counts[outcome] += 1
             if reason:
-                reasons[reason] += 1
+                _note_reason(reasons, by_site, reason, article["url"])
             LOGGER.info("article %s %s: %s%s", article["id"], article["url"], outcome,
                         f" ({reason})" if reason else "")
-    return _finish(settings, run_id, "fetch", shard, counts, reasons)
+    return _finish(settings, run_id, "fetch", shard, counts, reasons, by_site)
 
 
 def _record_download(conn, article: dict, got: Download, settings: Settings) -> tuple[str, str | None]:
@@ -190,6 +213,7 @@ class ExtractJob:
     url: str
     content_type: str
     summary: str | None
+    feed_title: str | None
     min_words: int
     boilerplate: frozenset[int]
 
@@ -199,7 +223,7 @@ def run_extract_job(job: ExtractJob) -> ExtractedArticle | Rejection | str:
     try:
         return extract_article(rawpages.decompress(job.compressed_body), url=job.url,
                                content_type=job.content_type, min_words=job.min_words, summary=job.summary,
-                               boilerplate=job.boilerplate)
+                               feed_title=job.feed_title, boilerplate=job.boilerplate)
     except Exception as exc:  # a parser crash on one hostile page must not stop the batch
         LOGGER.exception("extraction crashed on %s", job.url)
         return f"extraction error: {type(exc).__name__}: {exc}"[:500]
@@ -223,6 +247,7 @@ def extract_articles(*, run_id: str, settings: Settings | None = None) -> Counts
     settings = _settings(settings)
     counts: Counter = Counter()
     reasons: Counter = Counter()
+    by_site: dict[str, Counter] = {}
     with connect(settings.database_url) as conn:
         pending = warehouse.count_fetched_articles(conn)
         LOGGER.info("%d fetched articles to extract with %d worker process(es)", pending,
@@ -230,7 +255,7 @@ def extract_articles(*, run_id: str, settings: Settings | None = None) -> Counts
         if pending:
             with extract_pool(settings) as pool:
                 while batch := warehouse.claim_fetched_articles(conn, EXTRACT_BATCH):
-                    _extract_batch(conn, pool, batch, settings, counts, reasons)
+                    _extract_batch(conn, pool, batch, settings, counts, reasons, by_site)
                     conn.commit()
                     LOGGER.info("extracted %d of %d so far", sum(counts.values()), pending)
         purged = warehouse.purge_raw_pages(conn, timedelta(days=settings.raw_page_retention_days))
@@ -238,7 +263,7 @@ def extract_articles(*, run_id: str, settings: Settings | None = None) -> Counts
         conn.commit()
     LOGGER.info("%d raw pages past %d days of retention dropped; %d one-off site lines forgotten", purged,
                 settings.raw_page_retention_days, forgotten)
-    return _finish(settings, run_id, "extract", 0, counts, reasons)
+    return _finish(settings, run_id, "extract", 0, counts, reasons, by_site)
 
 
 def mark_for_reprocess(*, site: str | None = None, since: datetime | None = None,
@@ -254,11 +279,12 @@ def mark_for_reprocess(*, site: str | None = None, since: datetime | None = None
 
 
 def _extract_batch(conn, pool: SafePool, batch: list[dict], settings: Settings, counts: Counter,
-                   reasons: Counter) -> None:
+                   reasons: Counter, by_site: dict[str, Counter]) -> None:
     sites = {row["id"]: site_of(row["final_url"]) for row in batch}
     known = warehouse.known_boilerplate(conn, sites.values())
     jobs = [ExtractJob(article_id=row["id"], compressed_body=row["body"], url=row["final_url"],
                        content_type=row["content_type"] or "", summary=row["feed_summary"],
+                       feed_title=row["feed_title"],
                        min_words=settings.min_article_words, boilerplate=known.get(sites[row["id"]], frozenset()))
             for row in batch]
     extracted: list[tuple[int, ExtractedArticle]] = []
@@ -269,6 +295,8 @@ def _extract_batch(conn, pool: SafePool, batch: list[dict], settings: Settings, 
             if not row["extracted_before"]:  # reprocessing must not count a page's lines twice
                 learned.setdefault(sites[row["id"]], []).append(countable_lines(result.text))
             outcome, reason = "extracted", None
+            if "maybe_not_article" in result.quality_flags:
+                counts["flagged_maybe_not_article"] += 1
         elif isinstance(result, Rejection):
             warehouse.save_not_extracted(conn, row["id"], status="rejected", reason=result.reason)
             outcome, reason = "rejected", result.reason
@@ -277,7 +305,7 @@ def _extract_batch(conn, pool: SafePool, batch: list[dict], settings: Settings, 
             outcome, reason = "failed", result
         counts[outcome] += 1
         if reason:
-            reasons[reason] += 1
+            _note_reason(reasons, by_site, reason, row["final_url"])
         LOGGER.info("article %s %s: %s%s", row["id"], row["url"], outcome, f" ({reason})" if reason else "")
     warehouse.save_extracted_many(conn, extracted)
     for site, articles in learned.items():

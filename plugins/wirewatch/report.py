@@ -25,6 +25,8 @@ class RunSummary:
     run_id: str
     stages: dict[str, Counter] = field(default_factory=dict)
     reasons: dict[str, Counter] = field(default_factory=dict)
+    # Sites whose articles were not loaded, with the reasons (kinds) and how often.
+    reasons_by_site: dict[str, Counter] = field(default_factory=dict)
     failing_feeds: list[dict] = field(default_factory=list)
     totals: dict[str, int] = field(default_factory=dict)
     topics: list[dict] = field(default_factory=list)
@@ -42,6 +44,9 @@ def run_summary(conn: Connection, run_id: str, *, top: int = 5) -> RunSummary:
         for key, value in row["counts"].items():
             if key == "reasons":
                 reasons.update(value)
+            elif key == "reasons_by_site":
+                for site, kinds in value.items():
+                    summary.reasons_by_site.setdefault(site, Counter()).update(kinds)
             else:
                 stage[key] += value
     with dict_cursor(conn) as cur:
@@ -75,8 +80,9 @@ def format_summary(s: RunSummary) -> str:
         f"skipped {poll['entries_skipped']}",
         f"Articles fetched  {sum(fetch.values()):>6}   pages stored {fetch['fetched']}, not pages "
         f"{fetch['rejected']}, failed {fetch['failed']}, retrying later {fetch['retrying']}",
-        f"Extracted         {sum(extract.values()):>6}   articles {extract['extracted']}, not articles "
-        f"{extract['rejected']}, extractor errors {extract['failed']}",
+        f"Extracted         {extract['extracted'] + extract['rejected'] + extract['failed']:>6}   articles {extract['extracted']} (flagged maybe not an "
+        f"article: {extract['flagged_maybe_not_article']}), not articles {extract['rejected']}, "
+        f"extractor errors {extract['failed']}",
         f"Deduplicated      {dedup['articles_deduped']:>6}   new stories {dedup['new_stories']}, "
         f"syndicated copies {dedup['syndicated_copies']}, exact duplicates {dedup['exact_duplicates']}, "
         f"same page as a stored article {dedup['same_page_merged']}",
@@ -90,6 +96,11 @@ def format_summary(s: RunSummary) -> str:
     if article_reasons:
         lines += ["", "Articles not loaded, by reason:"]
         lines += [f"  {n:>4}  {reason}" for reason, n in article_reasons.most_common()]
+    if s.reasons_by_site:
+        lines += ["", "Sites with articles not loaded (a site losing many may need a look):"]
+        busiest = sorted(s.reasons_by_site.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
+        lines += [f"  {sum(kinds.values()):>4}  {site}: " + ", ".join(f"{kind} {n}" for kind, n in kinds.most_common())
+                  for site, kinds in busiest[:SITES_SHOWN]]
     t = s.totals
     lines += ["", f"Warehouse: {t.get('feeds', 0)} feeds, {t.get('articles', 0)} articles "
                   f"({t.get('extracted', 0)} extracted), {t.get('stories', 0)} stories "
@@ -114,6 +125,9 @@ def log_run_summary(run_id: str, settings: Settings | None = None) -> dict:
     for line in format_summary(summary).splitlines():
         LOGGER.info("%s", line)
     return {"run_id": run_id, **summary.totals}
+
+
+SITES_SHOWN = 10
 
 
 def _plural(count: int, noun: str) -> str:

@@ -7,6 +7,15 @@ import re
 import unicodedata
 
 WORD = re.compile(r"\w+", re.UNICODE)
+# Scripts written without spaces between words (Han, kana, Thai, Lao, Myanmar, Khmer): there a
+# \w+ run is a whole clause, so their characters are counted and converted to words at the
+# script's average word length. Korean (Hangul) puts spaces between words and counts as usual.
+UNSPACED_SCRIPTS = {
+    "cjk": ("\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff", 2.0),
+    "southeast-asian": ("\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff", 4.0),
+}
+_UNSPACED_CHAR = {name: re.compile(f"[{chars}]") for name, (chars, _per_word) in UNSPACED_SCRIPTS.items()}
+_SPACED_WORD = re.compile("[^\\W" + "".join(chars for chars, _ in UNSPACED_SCRIPTS.values()) + "]+")
 # A sentence ends at . ! ? (optionally followed by a closing quote) before whitespace, or at a line end.
 SENTENCE_END = re.compile(r"""(?<=[.!?])["'”’)]*\s+(?=["'“‘(]?[A-Z0-9])|\n+""")
 
@@ -27,7 +36,14 @@ def fingerprint_of_normalized(normalized: str) -> str:
 
 
 def word_count(text: str) -> int:
-    return len(WORD.findall(text))
+    """Words in any script: \\w+ runs, plus unspaced-script characters divided by their word length."""
+    words = len(_SPACED_WORD.findall(text))
+    if not text.isascii():
+        for name, pattern in _UNSPACED_CHAR.items():
+            chars = len(pattern.findall(text))
+            if chars:
+                words += round(chars / UNSPACED_SCRIPTS[name][1])
+    return words
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:

@@ -87,11 +87,12 @@ class Taxonomy:
         for topic, sentence in self._matches(body, year):
             sentences.setdefault(topic, []).append(sentence)
         found = []
+        lead = self.lead_sentences + _standfirst_sentences(text, body)
         for index in sorted((set(sentences) | in_title) - framed_out):
             topic = self.topics[index]
             hits = sorted(sentences.get(index, []))
             score = (topic.weights["title"] if index in in_title else 0.0) + sum(
-                topic.weights["lead"] if s < self.lead_sentences else topic.weights["body"] for s in hits)
+                topic.weights["lead"] if s < lead else topic.weights["body"] for s in hits)
             if score < topic.min_score:
                 continue
             spans = tuple(body.sentences[s] for s in hits[:MAX_EVIDENCE])
@@ -144,6 +145,16 @@ class Taxonomy:
                 if sentence_of[token] == sentence_of[last]:
                     negated.add(token)
         return negated
+
+
+def _standfirst_sentences(text: str, tokens: Tokens) -> int:
+    """The sentences of the standfirst, which the extract step sets apart with the text's one blank
+    line: a summary of the story, weighed as lead without using up the lead of the story itself.
+    (Texts written with a blank line between every paragraph have several, and no standfirst.)"""
+    end = text.find("\n\n")
+    if end <= 0 or text.count("\n\n") > 1:
+        return 0
+    return sum(1 for start, _ in tokens.sentences if start < end)
 
 
 def load_taxonomy(path: Path, gazetteer: Gazetteer | None = None) -> Taxonomy:

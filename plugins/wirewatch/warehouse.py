@@ -300,7 +300,7 @@ def claim_fetched_articles(conn: Connection, limit: int) -> list[Row]:
     """Lock a batch of fetched articles with their raw pages, for the extract step."""
     with dict_cursor(conn) as cur:
         cur.execute(
-            """SELECT a.id, a.url, a.feed_summary, a.text IS NOT NULL AS extracted_before,
+            """SELECT a.id, a.url, a.feed_summary, a.feed_title, a.text IS NOT NULL AS extracted_before,
                       r.body, r.content_type, r.final_url
                FROM articles a JOIN raw_pages r ON r.article_id = a.id
                WHERE a.status = 'fetched'
