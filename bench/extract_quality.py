@@ -129,9 +129,12 @@ def labelled_report(root: Path, *, per_page: bool) -> int:
     print("wirewatch metadata accuracy: " + ", ".join(
         f"{field} {sum(v)}/{len(v)}" for field, v in meta.items()))
     non_articles = [p for p in pages if not p.is_article]
-    rejected = [p for p in non_articles if not isinstance(wirewatch_extract(p), ExtractedArticle)]
+    results = [wirewatch_extract(p) for p in non_articles]
+    rejected = [r for r in results if not isinstance(r, ExtractedArticle)]
+    flagged = [r for r in results if isinstance(r, ExtractedArticle) and "maybe_not_article" in r.quality_flags]
     bare_text = [p for p in non_articles if trafilatura.extract(p.body)]
-    print(f"non-articles rejected by wirewatch: {len(rejected)}/{len(non_articles)} "
+    print(f"non-articles rejected by wirewatch: {len(rejected)}/{len(non_articles)}, kept but flagged "
+          f"maybe_not_article: {len(flagged)}/{len(non_articles)} "
           f"(bare trafilatura returns text for {len(bare_text)}/{len(non_articles)})")
     for field, pages_missed in misses.items():
         print(f"  missed {field}: {', '.join(pages_missed)}")

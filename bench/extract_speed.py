@@ -5,12 +5,15 @@
 Over the same pages (the labelled set, bench/extraction/pages, or the real pages of
 ../shared/realpages with --set realpages), repeated --rounds times; the one-core timings of 1
 and 2 alternate round by round, so that a machine's changing load hits both alike:
-  1. bare `trafilatura.extract(html)`, default settings, one core;
+  1. bare `trafilatura.extract(html)`, default settings, one core (and in a pool of all cores);
   2. wirewatch's per-page work (`pipeline.run_extract_job`: decompress the stored page, decode,
      repair, parse, trafilatura with metadata, clean, strip learned boilerplate, flags), one core;
-  3. the same jobs through the extract step's process pool (`pipeline.extract_pool`) on all cores;
+  3. the same jobs through the extract step's process pool (`pipeline.extract_pool`) on all cores,
+     beside bare trafilatura in a process pool of the same size (the fair reference for it);
   4. the whole extract step against a scratch warehouse (`pipeline.extract_articles`: claim pages,
-     extract in the pool, save articles, learn site lines, commit), on all cores.
+     extract in the pool, save articles, learn site lines, commit), on all cores: on half the
+     pages and on all, so that the difference gives the steady-state rate without the step's
+     start-up (pool, imports, each worker's first page).
 Per-core throughput = pages/s divided by the cores used. The one-time loading of the date and
 language models (the first page a process extracts) is timed apart, before the rounds.
 """
@@ -22,6 +25,8 @@ import dataclasses
 import os
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
+from urllib.parse import urlsplit
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent / "extraction"))
@@ -57,28 +62,36 @@ def main(argv: list[str] | None = None) -> int:
           f"{time.perf_counter() - start:.2f} s")
     for page in pages[:5]:  # warm caches and lazy imports outside the timings
         trafilatura.extract(page.body)
-    bare_seconds = ours_seconds = 0.0
-    for _ in range(args.rounds):  # alternating, so that load changes hit both alike
-        start = time.perf_counter()
-        for page in pages:
-            trafilatura.extract(page.body)
-        bare_seconds += time.perf_counter() - start
-        start = time.perf_counter()
-        for job in jobs:
-            pipeline.run_extract_job(job)
-        ours_seconds += time.perf_counter() - start
-    bare = report("bare trafilatura.extract, 1 core", n, 1, bare_seconds)
-    ours = report("wirewatch per-page work, 1 core", n, 1, ours_seconds)
     settings = dataclasses.replace(Settings.from_env(), extract_workers=args.workers)
-    all_jobs = [dataclasses.replace(job, article_id=i) for i, job in enumerate(jobs * args.rounds)]
-    with pipeline.extract_pool(settings) as pool:
-        pool.map(pipeline.run_extract_job, all_jobs[: args.workers * 2])  # start the workers
-        pooled = timed(f"wirewatch per-page work, pool of {args.workers}", n, args.workers,
-                       lambda: pool.map(pipeline.run_extract_job, all_jobs))
-    print(f"\nwirewatch / bare trafilatura per core: {ours / bare:.2f} (1 core), {pooled / bare:.2f} (pool)")
+    seconds = dict.fromkeys(("bare", "ours", "bare_pool", "ours_pool"), 0.0)
+    with pipeline.extract_pool(settings) as pool, ProcessPoolExecutor(args.workers) as bare_pool:
+        warm = jobs[: args.workers * 8]  # every worker gets a chunk: models loaded outside the timings
+        pool.map(pipeline.run_extract_job, warm)
+        list(bare_pool.map(trafilatura.extract, [p.body for p in pages[: args.workers * 8]], chunksize=4))
+        bodies = [p.body for p in pages]
+        for _ in range(args.rounds):  # alternating, so that the machine's changing load hits all alike
+            seconds["bare"] += clock(lambda: [trafilatura.extract(body) for body in bodies])
+            seconds["ours"] += clock(lambda: [pipeline.run_extract_job(job) for job in jobs])
+            seconds["bare_pool"] += clock(lambda: list(bare_pool.map(trafilatura.extract, bodies, chunksize=4)))
+            seconds["ours_pool"] += clock(lambda: pool.map(pipeline.run_extract_job, jobs))
+    bare = report("bare trafilatura.extract, 1 core", n, 1, seconds["bare"])
+    ours = report("wirewatch per-page work, 1 core", n, 1, seconds["ours"])
+    bare_pooled = report(f"bare trafilatura.extract, pool of {args.workers}", n, args.workers, seconds["bare_pool"])
+    pooled = report(f"wirewatch per-page work, pool of {args.workers}", n, args.workers, seconds["ours_pool"])
+    print(f"\nwirewatch / bare trafilatura per core: {ours / bare:.2f} (1 core), {pooled / bare_pooled:.2f} "
+          f"(pool of {args.workers} vs bare in a pool of {args.workers})")
     if not args.no_warehouse:
-        staged = warehouse_run(work, settings, args.workers)
-        print(f"whole extract step / bare trafilatura per core: {staged / bare:.2f}")
+        # The step starts its pool (forkserver, imports, each worker's first page) on every run: timed
+        # on a handful of pages, that start-up is taken out for the steady-state rate.
+        startup = warehouse_run(work[: args.workers * 4], settings)
+        whole_seconds = warehouse_run(work, settings)
+        whole = report(f"whole extract step with the warehouse, pool of {args.workers}", n, args.workers,
+                       whole_seconds)
+        steady = report("  the same without its start-up", n, args.workers, whole_seconds - startup)
+        print(f"start-up of the step (pool, imports, first {args.workers * 4} pages): {startup:.2f} s")
+        print(f"whole extract step / bare trafilatura per core: {whole / bare:.2f} (vs 1 core), "
+              f"{whole / bare_pooled:.2f} (vs bare in a pool of {args.workers}); without start-up: "
+              f"{steady / bare:.2f} (vs 1 core), {steady / bare_pooled:.2f} (vs bare in a pool)")
     return 0
 
 
@@ -105,14 +118,14 @@ def report(label: str, pages: int, cores: int, seconds: float) -> float:
     return rate / cores
 
 
-def timed(label: str, pages: int, cores: int, run) -> float:
+def clock(run) -> float:
     start = time.perf_counter()
     run()
-    return report(label, pages, cores, time.perf_counter() - start)
+    return time.perf_counter() - start
 
 
-def warehouse_run(work, settings: Settings, workers: int) -> float:
-    """Load the pages as fetched articles into a scratch database and time `extract_articles`."""
+def warehouse_run(work, settings: Settings) -> float:
+    """Load the pages as fetched articles into a scratch database; -> seconds `extract_articles` takes."""
     import psycopg2
 
     from wirewatch import migrations, warehouse
@@ -125,17 +138,21 @@ def warehouse_run(work, settings: Settings, workers: int) -> float:
         with psycopg2.connect(url) as conn:
             migrations.migrate(conn, settings.sql_dir)
             for i, page in enumerate(work):
-                article_url = f"{page.url}?copy={i}"
+                # Each copy on a host of its own: copies of one page on one site would teach the
+                # boilerplate learning that the whole page is boilerplate.
+                parts = urlsplit(page.url)
+                article_url = parts._replace(netloc=f"copy{i}.{parts.netloc}").geturl()
                 with conn.cursor() as cur:
                     cur.execute("INSERT INTO articles (url, canonical_url) VALUES (%s, %s) RETURNING id",
                                 (article_url, article_url))
                     article_id = cur.fetchone()[0]
                 warehouse.save_fetched(conn, article_id, Download(
-                    url=article_url, final_url=page.url, status=200, body=page.body,
+                    url=article_url, final_url=article_url, status=200, body=page.body,
                     headers={"content-type": page.content_type}))
         staged_settings = dataclasses.replace(settings, database_url=url)
-        return timed(f"whole extract step with the warehouse, pool of {workers}", len(work), workers,
-                     lambda: pipeline.extract_articles(run_id="bench", settings=staged_settings))
+        start = time.perf_counter()
+        pipeline.extract_articles(run_id="bench", settings=staged_settings)
+        return time.perf_counter() - start
     finally:
         admin = psycopg2.connect(settings.database_url.rsplit("/", 1)[0] + "/postgres")
         admin.autocommit = True

@@ -19,7 +19,18 @@ import trafilatura
 from wirewatch.boilerplate import strip_known
 from wirewatch.cleaning import WIRE_AGENCIES, CleanText, clean_text
 from wirewatch.encoding import decode_page
-from wirewatch.pagekind import article_headlines, classify_page, jsonld_blocks, jsonld_objects, jsonld_types, link_texts, linked_headline_share
+from wirewatch.pagekind import (
+    ARTICLE_LD_TYPES,
+    article_headlines,
+    jsonld_blocks,
+    jsonld_objects,
+    jsonld_types,
+    link_texts,
+    linked_headline_share,
+    page_signs,
+    text_signs,
+    verdict,
+)
 from wirewatch.pagemeta import (
     DATE_OPTIONS,
     author_names,
@@ -138,15 +149,22 @@ def extract_article(body: bytes, *, url: str, content_type: str = "", min_words:
     drop_update_lines(header)
     meta = page_metadata(tree, url, ld_blocks, byline_found="byline" in page)
     title = headline(tree, [*article_headlines(ld_objects), page.get("og_title"), meta.title])
-    links, linked_headlines = link_texts(tree), linked_headline_share(tree)  # before trafilatura prunes the tree
+    ld_types = jsonld_types(ld_objects)
+    # Read before trafilatura prunes the tree; only needed when the page does not say it is an article.
+    declared_article = bool(ld_types & ARTICLE_LD_TYPES)
+    links = frozenset() if declared_article else link_texts(tree)
+    signs = page_signs(url=url, og_type=page.get("og_type"), ld_types=ld_types, page_title=title,
+                       feed_title=feed_title,
+                       linked_headlines=(0, 0.0) if declared_article else linked_headline_share(tree))
+    if verdict(signs).verdict == "not_article":  # the text's signs could only add to these
+        return Rejection(reason=f"not an article: a list of other pages ({verdict(signs).reason})")
     raw_text, source = main_text(tree, page_text, url, ld_objects)
     cleaned = clean_text(raw_text, title=title)
     text, site_lines = strip_known(cleaned.text, boilerplate)
     text = with_standfirst(text, lead)
     words = word_count(text)
-    kind = classify_page(url=url, og_type=page.get("og_type"), ld_types=jsonld_types(ld_objects),
-                         page_title=title, feed_title=feed_title, text=text, links=links,
-                         linked_headlines=linked_headlines, min_words=min_words)
+    kind = verdict(signs + text_signs(text=text, links=links, page_title=title, feed_title=feed_title,
+                                      min_words=min_words))
     if not text.strip():
         return Rejection(reason="not an article: no article text found")
     if kind.verdict == "not_article":

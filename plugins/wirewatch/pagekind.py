@@ -175,6 +175,8 @@ def link_texts(tree) -> frozenset[str]:
 def linked_line_share(text: str, links: frozenset[str]) -> float:
     """The share of the text's headline-length lines that are the text of a link on the page: a
     story's paragraphs are not links; a section front's teasers are."""
+    if not links:
+        return 0.0
     lines = [normalize_for_hash(line) for line in text.splitlines()]
     lines = [line for line in lines if line.count(" ") >= LINKED_LINE_MIN_WORDS - 1]
     return sum(1 for line in lines if line in links) / len(lines) if lines else 0.0
@@ -194,11 +196,14 @@ def same_headline(a: str | None, b: str | None) -> bool:
     return bool(a and b) and (a == b or (min(len(a), len(b)) >= 20 and (a in b or b in a)))
 
 
-def classify_page(*, url: str, og_type: str | None, ld_types: set[str], page_title: str | None,
-                  feed_title: str | None, text: str, links: frozenset[str], linked_headlines: tuple[int, float],
-                  min_words: int) -> PageKind:
-    """Weigh the page's signs (see the module docstring) into a verdict."""
-    signs: list[tuple[str, int]] = []
+Sign = tuple[str, int]  # (what was seen, its weight)
+
+
+def page_signs(*, url: str, og_type: str | None, ld_types: set[str], page_title: str | None,
+               feed_title: str | None, linked_headlines: tuple[int, float]) -> list[Sign]:
+    """The signs read before the text is extracted. The text's signs can only add to them, so a
+    page they already reject need not be extracted."""
+    signs: list[Sign] = []
     article_types = ld_types & ARTICLE_LD_TYPES
     if article_types:
         signs.append((f"JSON-LD {'/'.join(sorted(article_types))}", -3))
@@ -211,19 +216,27 @@ def classify_page(*, url: str, og_type: str | None, ld_types: set[str], page_tit
     shape = url_shape(url)
     if shape:
         signs.append(("article URL" if shape < 0 else "section-like URL", shape))
-    words = word_count(text)
     if same_headline(feed_title, page_title):
         signs.append(("the feed item's headline", -2))
-    elif feed_title and page_title and shared_words(feed_title, page_title) < HEADLINE_SHARED_MIN:
-        if words < min_words:  # a removed story, an error page served as 200
-            signs.append((f"not the story the feed listed ({page_title!r}, almost no text)", 3))
-        else:  # perhaps only reworded for search engines
-            signs.append((f"a headline other than the feed item's ({page_title!r})", 1))
     headlines, link_share = linked_headlines
     if link_share >= FRONT_MIN_LINK_SHARE:
         signs.append((f"{headlines} linked headlines, {link_share:.0%} of words in links", 1))
     if page_title and word_count(page_title) <= SECTION_TITLE_MAX_WORDS:
         signs.append((f"a section's name for a headline ({page_title!r})", 1))
+    return signs
+
+
+def text_signs(*, text: str, links: frozenset[str], page_title: str | None, feed_title: str | None,
+               min_words: int) -> list[Sign]:
+    """The signs of the extracted text: teasers, length, a headline the feed did not list."""
+    signs: list[Sign] = []
+    words = word_count(text)
+    if feed_title and page_title and not same_headline(feed_title, page_title) \
+            and shared_words(feed_title, page_title) < HEADLINE_SHARED_MIN:
+        if words < min_words:  # a removed story, an error page served as 200
+            signs.append((f"not the story the feed listed ({page_title!r}, almost no text)", 3))
+        else:  # perhaps only reworded for search engines
+            signs.append((f"a headline other than the feed item's ({page_title!r})", 1))
     linked = linked_line_share(text, links)
     if linked >= LINKED_LINES_SOME:
         signs.append((f"{linked:.0%} of the text's lines are links to other pages", 2 if linked >= LINKED_LINES_MOST else 1))
@@ -231,7 +244,21 @@ def classify_page(*, url: str, og_type: str | None, ld_types: set[str], page_tit
         signs.append((f"almost no text ({words} words)", 2))
     elif words < min_words:
         signs.append((f"short text ({words} words, minimum {min_words})", 1))
+    return signs
+
+
+def verdict(signs: list[Sign]) -> PageKind:
+    """Weigh the signs (see the module docstring) into a verdict."""
     score = sum(weight for _, weight in signs)
-    verdict: Verdict = "not_article" if score >= REJECT_AT else "maybe_not_article" if score >= FLAG_AT else "article"
-    return PageKind(verdict=verdict, score=score,
-                    signs=tuple(f"{name} ({weight:+d})" for name, weight in signs))
+    kind: Verdict = "not_article" if score >= REJECT_AT else "maybe_not_article" if score >= FLAG_AT else "article"
+    return PageKind(verdict=kind, score=score, signs=tuple(f"{name} ({weight:+d})" for name, weight in signs))
+
+
+def classify_page(*, url: str, og_type: str | None, ld_types: set[str], page_title: str | None,
+                  feed_title: str | None, text: str, links: frozenset[str], linked_headlines: tuple[int, float],
+                  min_words: int) -> PageKind:
+    """All the signs of a page and its text, weighed."""
+    return verdict(page_signs(url=url, og_type=og_type, ld_types=ld_types, page_title=page_title,
+                              feed_title=feed_title, linked_headlines=linked_headlines)
+                   + text_signs(text=text, links=links, page_title=page_title, feed_title=feed_title,
+                                min_words=min_words))

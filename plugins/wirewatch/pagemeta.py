@@ -280,6 +280,7 @@ LANGUAGE_ALIASES = {"nb": "no", "nn": "no", "iw": "he", "in": "id", "ji": "yi"}
 OVERRULE_CONFIDENCE = 0.95
 OVERRULE_MIN_WORDS = 50
 LANGUAGE_SAMPLE_CHARS = 1000
+LANGUAGE_GLANCE_CHARS = 300
 _IDENTIFIER = None
 
 
@@ -290,11 +291,17 @@ def language_of(declared: str | None, text: str) -> str | None:
         _IDENTIFIER = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     code = declared.split("-")[0].split("_")[0].lower()[:8] if declared else ""
     code = LANGUAGE_ALIASES.get(code, code)
-    sample = text[:LANGUAGE_SAMPLE_CHARS]
-    if not sample.strip():
+    if not text.strip():
         return code or None
-    found, confidence = _IDENTIFIER.classify(sample)
-    found = LANGUAGE_ALIASES.get(found, found)
+    if code and _classify(text[:LANGUAGE_GLANCE_CHARS])[0] == code:
+        return code  # a glance agrees with the declaration (most pages): no longer sample needed
+    sample = text[:LANGUAGE_SAMPLE_CHARS]
+    found, confidence = _classify(sample)
     if not code or (found != code and confidence >= OVERRULE_CONFIDENCE and word_count(sample) >= OVERRULE_MIN_WORDS):
         return found
     return code
+
+
+def _classify(sample: str) -> tuple[str, float]:
+    found, confidence = _IDENTIFIER.classify(sample)
+    return LANGUAGE_ALIASES.get(found, found), confidence

@@ -243,21 +243,32 @@ def extract_articles(*, run_id: str, settings: Settings | None = None) -> Counts
     """Extract every fetched article from its stored page, across all cores.
 
     Each round locks a batch, extracts it in the pool, and records the outcomes and the site
-    boilerplate it learned in one transaction: a task that dies loses the round, not its rows."""
+    boilerplate it learned in one transaction: a task that dies loses the round, not its rows.
+    Rounds overlap: while the pool extracts one batch, the previous batch is saved on a second
+    connection (so a batch learns the boilerplate committed up to two batches before it)."""
     settings = _settings(settings)
     counts: Counter = Counter()
     reasons: Counter = Counter()
     by_site: dict[str, Counter] = {}
-    with connect(settings.database_url) as conn:
+    with connect(settings.database_url) as conn, connect(settings.database_url) as other_conn:
         pending = warehouse.count_fetched_articles(conn)
         LOGGER.info("%d fetched articles to extract with %d worker process(es)", pending,
                     default_workers(settings.extract_workers))
         if pending:
-            with extract_pool(settings) as pool:
-                while batch := warehouse.claim_fetched_articles(conn, EXTRACT_BATCH):
-                    _extract_batch(conn, pool, batch, settings, counts, reasons, by_site)
-                    conn.commit()
-                    LOGGER.info("extracted %d of %d so far", sum(counts.values()), pending)
+            with extract_pool(settings) as pool, ThreadPoolExecutor(1) as background:
+                conns, turn, previous = (conn, other_conn), 0, None
+                while True:
+                    batch = warehouse.claim_fetched_articles(conns[turn], EXTRACT_BATCH)
+                    running = background.submit(pool.map, run_extract_job,
+                                                _extract_jobs(conns[turn], batch, settings)) if batch else None
+                    if previous is not None:
+                        _save_batch(*previous, counts, reasons, by_site)
+                        previous[0].commit()
+                        LOGGER.info("extracted %d of %d so far", counts["extracted"] + counts["rejected"]
+                                    + counts["failed"], pending)
+                    if running is None:
+                        break
+                    previous, turn = (conns[turn], batch, running.result()), 1 - turn
         purged = warehouse.purge_raw_pages(conn, timedelta(days=settings.raw_page_retention_days))
         forgotten = warehouse.purge_site_lines(conn, timedelta(days=settings.raw_page_retention_days))
         conn.commit()
@@ -278,22 +289,25 @@ def mark_for_reprocess(*, site: str | None = None, since: datetime | None = None
     return marked
 
 
-def _extract_batch(conn, pool: SafePool, batch: list[dict], settings: Settings, counts: Counter,
-                   reasons: Counter, by_site: dict[str, Counter]) -> None:
-    sites = {row["id"]: site_of(row["final_url"]) for row in batch}
-    known = warehouse.known_boilerplate(conn, sites.values())
-    jobs = [ExtractJob(article_id=row["id"], compressed_body=row["body"], url=row["final_url"],
+def _extract_jobs(conn, batch: list[dict], settings: Settings) -> list[ExtractJob]:
+    known = warehouse.known_boilerplate(conn, {site_of(row["final_url"]) for row in batch})
+    return [ExtractJob(article_id=row["id"], compressed_body=row["body"], url=row["final_url"],
                        content_type=row["content_type"] or "", summary=row["feed_summary"],
-                       feed_title=row["feed_title"],
-                       min_words=settings.min_article_words, boilerplate=known.get(sites[row["id"]], frozenset()))
+                       feed_title=row["feed_title"], min_words=settings.min_article_words,
+                       boilerplate=known.get(site_of(row["final_url"]), frozenset()))
             for row in batch]
+
+
+def _save_batch(conn, batch: list[dict], results: list, counts: Counter, reasons: Counter,
+                by_site: dict[str, Counter]) -> None:
+    """Record each page's outcome (article, rejection or error) and the site lines it taught."""
     extracted: list[tuple[int, ExtractedArticle]] = []
     learned: dict[str, list[dict[int, str]]] = {}
-    for row, result in zip(batch, pool.map(run_extract_job, jobs)):
+    for row, result in zip(batch, results):
         if isinstance(result, ExtractedArticle):
             extracted.append((row["id"], result))
             if not row["extracted_before"]:  # reprocessing must not count a page's lines twice
-                learned.setdefault(sites[row["id"]], []).append(countable_lines(result.text))
+                learned.setdefault(site_of(row["final_url"]), []).append(countable_lines(result.text))
             outcome, reason = "extracted", None
             if "maybe_not_article" in result.quality_flags:
                 counts["flagged_maybe_not_article"] += 1
