@@ -82,16 +82,23 @@ def main(argv: list[str] | None = None) -> int:
           f"(pool of {args.workers} vs bare in a pool of {args.workers})")
     if not args.no_warehouse:
         # The step starts its pool (forkserver, imports, each worker's first page) on every run: timed
-        # on a handful of pages, that start-up is taken out for the steady-state rate.
-        startup = warehouse_run(work[: args.workers * 4], settings)
-        whole_seconds = warehouse_run(work, settings)
+        # on a handful of pages, that start-up is taken out for the steady-state rate. Bare trafilatura
+        # in a pool runs just before and just after it, as the reference of the same minutes.
+        with ProcessPoolExecutor(args.workers) as bare_pool:
+            list(bare_pool.map(trafilatura.extract, [p.body for p in pages[: args.workers * 8]], chunksize=4))
+            bodies = [p.body for p in work]
+            around = clock(lambda: list(bare_pool.map(trafilatura.extract, bodies, chunksize=4)))
+            startup = warehouse_run(work[: args.workers * 4], settings)
+            whole_seconds = warehouse_run(work, settings)
+            around += clock(lambda: list(bare_pool.map(trafilatura.extract, bodies, chunksize=4)))
+        reference = report(f"bare trafilatura.extract, pool of {args.workers}, around the step", 2 * n, args.workers,
+                           around)
         whole = report(f"whole extract step with the warehouse, pool of {args.workers}", n, args.workers,
                        whole_seconds)
         steady = report("  the same without its start-up", n, args.workers, whole_seconds - startup)
         print(f"start-up of the step (pool, imports, first {args.workers * 4} pages): {startup:.2f} s")
-        print(f"whole extract step / bare trafilatura per core: {whole / bare:.2f} (vs 1 core), "
-              f"{whole / bare_pooled:.2f} (vs bare in a pool of {args.workers}); without start-up: "
-              f"{steady / bare:.2f} (vs 1 core), {steady / bare_pooled:.2f} (vs bare in a pool)")
+        print(f"whole extract step / bare trafilatura in a pool, per core: {whole / reference:.2f}; "
+              f"without its start-up: {steady / reference:.2f}")
     return 0
 
 

@@ -1,15 +1,12 @@
 """The labelled extraction set (bench/extraction/pages) and the scores computed on it.
 
 Shared by bench/extract_quality.py, bench/extract_speed.py and tests/test_extraction_set.py.
-Scores are bag-of-tokens precision/recall/F1 per page, as the public article-extraction benchmarks
-compute them (tokens: lower-cased runs of letters and digits; counts matter, order does not).
+Scores are bag-of-tokens precision/recall/F1 per page (`scoring.prf`, re-exported here).
 """
 
 from __future__ import annotations
 
-import re
 import sys
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,10 +15,10 @@ import yaml
 PAGES = Path(__file__).parent / "pages"
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "plugins"))
 
+from scoring import prf, tokens  # noqa: E402,F401  (re-exported: the set's scores)
 from wirewatch.boilerplate import BoilerplateModel, site_of  # noqa: E402
 from wirewatch.extract import ExtractedArticle, extract_article  # noqa: E402
 
-TOKEN = re.compile(r"\w+", re.UNICODE)
 DEFAULT_CONTENT_TYPE = "text/html; charset=utf-8"
 
 
@@ -52,19 +49,6 @@ def load_pages(root: Path = PAGES) -> list[Page]:
         truth = yaml.safe_load(html_path.with_suffix(".yaml").read_text(encoding="utf-8"))
         pages.append(Page(site=html_path.parent.name, slug=html_path.stem, body=html_path.read_bytes(), truth=truth))
     return pages
-
-
-def tokens(text: str | None) -> Counter:
-    return Counter(TOKEN.findall((text or "").lower()))
-
-
-def prf(extracted: str | None, truth: str) -> tuple[float, float, float]:
-    got, want = tokens(extracted), tokens(truth)
-    common = sum((got & want).values())
-    precision = common / sum(got.values()) if got else 0.0
-    recall = common / sum(want.values()) if want else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return precision, recall, f1
 
 
 def wirewatch_extract(page: Page, boilerplate: frozenset[int] = frozenset()):

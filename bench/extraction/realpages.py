@@ -4,9 +4,7 @@ The set lives beside the checkout (`../shared/realpages`, see its README) or whe
 `WIREWATCH_REALPAGES` points; tests/fixtures/realpages holds a subset in the same layout.
 Every page in it is a real article: rejecting one loses a story.
 
-Scoring differs from the labelled set in one way: text in scripts written without spaces
-(Chinese, Japanese, Thai) is scored per character, since a `\\w+` run there is a whole clause
-and one differing character would fail the whole run.
+Scores: `scoring.prf` (re-exported here).
 """
 
 from __future__ import annotations
@@ -14,21 +12,16 @@ from __future__ import annotations
 import gzip
 import json
 import os
-import re
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 import py3langid
+from scoring import prf, tokens  # noqa: F401  (re-exported: the set's scores)
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SET = Path(os.environ.get("WIREWATCH_REALPAGES", ROOT.parent / "shared" / "realpages"))
 CONTENT_TYPE = "text/html; charset=utf-8"
-
-# One token per character in unspaced scripts (Han, kana, Thai…), \w+ runs elsewhere.
-UNSPACED = "\u0e00-\u0e7f\u0e80-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-TOKEN = re.compile(rf"[{UNSPACED}]|[^\W{UNSPACED}]+")
 
 
 @dataclass(frozen=True)
@@ -67,17 +60,3 @@ def load(root: Path = DEFAULT_SET) -> list[RealPage]:
             published=datetime.fromisoformat(row["published"]) if row.get("published") else None,
             text=row["text"] or ""))
     return pages
-
-
-def tokens(text: str | None) -> Counter:
-    return Counter(TOKEN.findall((text or "").lower()))
-
-
-def prf(extracted: str | None, truth: str) -> tuple[float, float, float]:
-    """Bag-of-tokens precision, recall and F1 of an extracted text against the truth."""
-    got, want = tokens(extracted), tokens(truth)
-    common = sum((got & want).values())
-    precision = common / sum(got.values()) if got else 0.0
-    recall = common / sum(want.values()) if want else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return precision, recall, f1
