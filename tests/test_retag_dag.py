@@ -30,16 +30,21 @@ def config_dir(tmp_path, monkeypatch):
 
 def test_editing_the_taxonomy_and_running_retag_retags_stored_articles(settings, config_dir, db, airflow_db):
     with psycopg2.connect(settings.database_url) as conn, conn.cursor() as cur:
-        cur.execute("INSERT INTO articles (url, canonical_url, status, title, text) "
-                    "VALUES ('https://a.example/1', 'https://a.example/1', 'extracted', 'Harbour festival', %s) "
-                    "RETURNING id", (TEXT,))
+        cur.execute("INSERT INTO articles (url, canonical_url, status, title, text, language) "
+                    "VALUES ('https://a.example/1', 'https://a.example/1', 'extracted', 'Harbour festival', %s, 'en'),"
+                    "       ('https://a.example/2', 'https://a.example/2', 'extracted', 'Fête du port', %s, 'fr')",
+                    (TEXT, TEXT))
     first = pipeline.tag_articles(run_id="r1")
-    assert first["articles_tagged"] == 1
-    old_version = scalar(db, "SELECT taxonomy_version FROM articles")
+    # Only the phrase lists of an article's language apply: French gets no topic, and is counted.
+    assert first["articles_tagged"] == 2 and first["articles_untagged_language"] == 1
+    assert first["reasons"] == {"untagged: language fr": 1}
+    old_version = scalar(db, "SELECT DISTINCT taxonomy_version FROM articles")
     assert scalar(db, "SELECT count(*) FROM article_topics") == 0
-    # An analyst adds a topic to the taxonomy file.
+    # An analyst adds a topic beyond armed conflict to the taxonomy file, so switches its
+    # relevance gate off (min_sentences: 0).
     topics = config_dir / "topics.yaml"
-    topics.write_text(topics.read_text() + """
+    topics.write_text(topics.read_text().replace("  min_sentences: 2\n", "  min_sentences: 0\n")
+                      .replace("  min_share: 0.1\n", "  min_share: 0\n") + """
   - id: harbour-events
     label: Harbour events
     any: [flotilla, tugboat]
@@ -49,13 +54,13 @@ def test_editing_the_taxonomy_and_running_retag_retags_stored_articles(settings,
     dag = load_dag_module(REPO_ROOT / "dags" / "wirewatch_retag.py").wirewatch_retag_dag
     run = dag.test()
     assert str(run.state).endswith("success")
-    new_version = scalar(db, "SELECT taxonomy_version FROM articles")
+    new_version = scalar(db, "SELECT DISTINCT taxonomy_version FROM articles")
     assert new_version != old_version
     assert query(db, "SELECT topic_id, taxonomy_version FROM article_topics") == [("harbour-events", new_version)]
     assert {row[0] for row in query(db, "SELECT version FROM taxonomy_versions")} == {old_version, new_version}
     # Nothing was fetched or extracted again.
     assert scalar(db, "SELECT count(*) FROM raw_pages") == 0
-    assert scalar(db, "SELECT status FROM articles") == "extracted"
+    assert scalar(db, "SELECT DISTINCT status FROM articles") == "extracted"
 
 
 def test_editing_the_gazetteer_also_makes_articles_due(settings, config_dir, db):

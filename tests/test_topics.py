@@ -1,3 +1,4 @@
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -14,8 +15,14 @@ REQUIRED = {"troop-movements", "missile-strikes", "mercenary-recruitment", "nucl
 
 
 @pytest.fixture(scope="module")
-def taxonomy():
+def shipped():
     return load_taxonomy(ROOT / "config" / "topics.yaml")
+
+
+@pytest.fixture(scope="module")
+def taxonomy(shipped):
+    """The shipped rules with the relevance gate off: these tests look at one or two sentences."""
+    return dataclasses.replace(shipped, conflict_min_sentences=0, conflict_min_share=0.0)
 
 
 def topics_of(taxonomy, text, title=None):
@@ -26,8 +33,8 @@ def test_shipped_taxonomy_has_the_required_topics(taxonomy):
     assert REQUIRED <= {t.id for t in taxonomy.topics}
 
 
-def test_seed_story_topics(taxonomy):
-    matches = {m.topic_id: m for m in taxonomy.tag(None, SEED)}
+def test_seed_story_topics(shipped):
+    matches = {m.topic_id: m for m in shipped.tag(None, SEED)}
     assert {"troop-movements", "foreign-troops", "missile-strikes", "mercenary-recruitment",
             "nuclear-posture"} <= set(matches)
     evidence = matches["nuclear-posture"]
@@ -107,7 +114,7 @@ def test_negated_phrases_do_not_count(taxonomy, sentence):
 
 
 def test_word_forms_match_through_stemming():
-    index = PhraseIndex([("deploy", "d"), ("Iskander*", "i"), ("air strike", "a")], stemmed=True)
+    index = PhraseIndex([("deploy", "d"), ("Iskander*", "i"), ("air strike", "a")], stemmed="en")
     tokens = tokenize("Deployments, redeploying, deployed; Iskander-M fired; air-strikes.")
     found = [(tokens.words[h.first_token], h.payload) for h in index.find(tokens)]
     assert found == [("deployments", "d"), ("deployed", "d"), ("iskander", "i"), ("air", "a")]
@@ -180,3 +187,31 @@ def test_past_years_rule_can_be_switched_off(tmp_path):
     text = "A missile struck the depot in 2021."
     assert topics_of(load_taxonomy(tmp_path / "on.yaml"), text) == set()
     assert topics_of(load_taxonomy(tmp_path / "off.yaml"), text) == {"strikes"}
+
+
+def test_the_relevance_gate_keeps_topics_off_ordinary_news(shipped):
+    storm = ("Violent storms killed two people and left thousands without power on Sunday. "
+             "Forecasters said the strike of lightning on the substation caused the outage. "
+             "The mayor said residents should kill time indoors until the wind drops.")
+    assert shipped.tag("Storms kill two as power fails", storm) == []
+    relevance = shipped.relevance("Storms kill two as power fails", storm)
+    assert not relevance.conflict and relevance.evidence == ()  # no phrase of armed conflict at all
+    war = ("Russian troops shelled Kherson overnight, the Ukrainian army said. "
+           "Artillery fire hit a school and two apartment blocks; three people were killed. "
+           "The military administration ordered evacuations along the front line.")
+    assert shipped.relevance("Russian shelling kills three in Kherson", war).conflict
+    assert "artillery-shelling" in {m.topic_id for m in shipped.tag("Russian shelling kills three in Kherson", war)}
+
+
+def test_an_article_in_a_language_without_phrase_lists_gets_no_topic(shipped):
+    war = "Les troupes russes ont bombardé Kherson. L'armée ukrainienne a riposté avec de l'artillerie."
+    assert "fr" not in shipped.languages
+    assert shipped.tag("Bombardements à Kherson", war, language="fr") == []
+    assert not shipped.relevance("Bombardements à Kherson", war, language="fr").conflict
+
+
+def test_a_language_file_with_an_unknown_topic_is_refused(tmp_path):
+    (tmp_path / "topics.yaml").write_text("topics:\n  - {id: drills, label: Drills, any: [drill]}\n")
+    (tmp_path / "topics.de.yaml").write_text("language: de\ntopics:\n  - {id: manoeuvres, any: [Manöver]}\n")
+    with pytest.raises(ConfigError, match="topic 'manoeuvres' is not in the main taxonomy"):
+        load_taxonomy(tmp_path / "topics.yaml")

@@ -121,5 +121,5 @@ def load_gazetteer(path: Path) -> Gazetteer:
             owner[key] = actor.id
             phrases.append((alias, (actor.id, alias, case_sensitive)))
     return Gazetteer(actors=actors, version=hashlib.sha256(path.read_bytes()).hexdigest()[:8],
-                     _aliases=PhraseIndex(phrases, stemmed=False),
+                     _aliases=PhraseIndex(phrases, stemmed=None),
                      _alias_list=tuple((actor_id, alias) for alias, (actor_id, _, _) in phrases))

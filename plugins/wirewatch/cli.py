@@ -158,7 +158,8 @@ def topics_check(args: argparse.Namespace, settings: Settings) -> int:
 
     taxonomy = load_taxonomy(settings.taxonomy_path)
     gazetteer = load_gazetteer(settings.gazetteer_path)
-    print(f"{settings.taxonomy_path}: {len(taxonomy.topics)} topics, version {taxonomy.version}")
+    print(f"{settings.taxonomy_path}: {len(taxonomy.topics)} topics, version {taxonomy.version}, "
+          f"phrase lists for {', '.join(taxonomy.languages)}")
     print(f"{settings.gazetteer_path}: {len(gazetteer.actors)} actors")
     return 0
 
@@ -170,8 +171,15 @@ def topics_try(args: argparse.Namespace, settings: Settings) -> int:
     from wirewatch.extract import clean_text
     from wirewatch.topics import load_taxonomy
 
+    from wirewatch.pagemeta import language_of
+
     text = clean_text(Path(args.file).read_text(encoding="utf-8")).text
-    for match in load_taxonomy(settings.taxonomy_path).tag(args.title, text):
+    language = args.language or language_of(None, text)
+    taxonomy = load_taxonomy(settings.taxonomy_path)
+    if language not in taxonomy.rules:
+        print(f"language {language}: the taxonomy has no phrase lists for it ({', '.join(taxonomy.languages)}); "
+              "no topics")
+    for match in taxonomy.tag(args.title, text, language=language):
         print(f"{match.topic_id:<24} score {match.score:<4g} {match.evidence[:100]}")
     for mention in load_gazetteer(settings.gazetteer_path).find(args.title, text):
         print(f"  actor {mention.actor_id:<16} x{mention.mentions}{'  (title/lead)' if mention.in_title else ''}")
@@ -300,7 +308,9 @@ ARGUMENTS: dict[tuple[str, ...], Callable[[argparse.ArgumentParser], None]] = {
     ("feeds", "disable"): lambda p: p.add_argument("id", type=int, help="feed id (see `wirewatch feeds list`)"),
     ("feeds", "discover"): lambda p: p.add_argument("url", help="a site's home page or any page of it"),
     ("topics", "try"): lambda p: (p.add_argument("file", help="text file to tag"),
-                                  p.add_argument("--title", default=None, help="headline to tag with it")),
+                                  p.add_argument("--title", default=None, help="headline to tag with it"),
+                                  p.add_argument("--language", default=None,
+                                                 help="ISO 639-1 code of the text (default: detected)")),
     ("reprocess",): lambda p: (
         p.add_argument("--site", help="only this site (host name, with or without www.)"),
         p.add_argument("--since", help="only pages fetched on or after this date (YYYY-MM-DD)"),

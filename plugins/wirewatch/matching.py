@@ -1,7 +1,8 @@
 """Phrase matching for tagging: a text as word tokens, and many phrases found in one pass.
 
 Texts and phrases are cut into words (`\\w+`), lower-cased, and, for stemmed matching, reduced
-to Snowball stems, so "deployed", "deploying" and "deployment" all match "deploy". All phrases
+to Snowball stems of the text's language, so "deployed", "deploying" and "deployment" all match
+"deploy" (and "Soldaten", "Soldat" match "Soldat" in German). All phrases
 are compiled once into one Aho-Corasick automaton (pyahocorasick) over the space-joined word
 string, so finding every phrase costs one pass over the text however many phrases there are.
 A phrase ending in `*` matches any word starting with its last word ("Iskander*").
@@ -24,15 +25,23 @@ import snowballstemmer
 from wirewatch.text import sentence_spans
 
 WORD = re.compile(r"\w+", re.UNICODE)
-_STEMMER = snowballstemmer.stemmer("english")
+# Snowball's stemmer of each language, by ISO 639-1 code.
+STEMMERS = {"en": "english", "de": "german", "fr": "french", "es": "spanish", "it": "italian",
+            "pt": "portuguese", "nl": "dutch", "sv": "swedish", "no": "norwegian", "da": "danish",
+            "fi": "finnish", "ru": "russian", "tr": "turkish", "ro": "romanian", "hu": "hungarian"}
 
 Payload = TypeVar("Payload")
 
 
+@lru_cache(maxsize=None)
+def _stemmer(language: str):
+    return snowballstemmer.stemmer(STEMMERS[language])
+
+
 @lru_cache(maxsize=200_000)
-def stem(word: str) -> str:
-    """Snowball stem of a lower-case word (cached: news vocabulary repeats)."""
-    return _STEMMER.stemWord(word)
+def stem(word: str, language: str = "en") -> str:
+    """Snowball stem of a lower-case word in `language` (cached: news vocabulary repeats)."""
+    return _stemmer(language).stemWord(word)
 
 
 class Tokens:
@@ -51,13 +60,14 @@ class Tokens:
         # One lower() for the whole text: per-word calls cost more than the matching.
         self.words = " ".join(words).lower().split(" ") if words else []
         self.sentence_of = sentence_of
-        self._joined: dict[bool, tuple[str, list[int]]] = {}
+        self._joined: dict[str | None, tuple[str, list[int]]] = {}
         self._spans: list[tuple[int, int]] | None = None
 
-    def joined(self, stemmed: bool) -> tuple[str, list[int]]:
-        """" form form form " and where each form starts in it."""
+    def joined(self, stemmed: str | None) -> tuple[str, list[int]]:
+        """" form form form " (stems of language `stemmed`, or the words when None) and where each
+        form starts in it."""
         if stemmed not in self._joined:
-            forms = list(map(stem, self.words)) if stemmed else self.words
+            forms = [stem(word, stemmed) for word in self.words] if stemmed else self.words
             starts = list(accumulate(map(add, map(len, forms), repeat(1)), initial=1))[:-1]
             self._joined[stemmed] = (" " + " ".join(forms) + " ", starts)
         return self._joined[stemmed]
@@ -74,13 +84,14 @@ def tokenize(text: str, *, with_sentences: bool = True) -> Tokens:
     return Tokens(text, with_sentences=with_sentences)
 
 
-def phrase_forms(phrase: str, *, stemmed: bool) -> tuple[tuple[str, ...], bool]:
-    """A phrase as the word forms it matches, and whether it is a prefix phrase (`word*`)."""
+def phrase_forms(phrase: str, *, stemmed: str | None) -> tuple[tuple[str, ...], bool]:
+    """A phrase as the word forms it matches (stems of language `stemmed`, or the words when
+    None), and whether it is a prefix phrase (`word*`)."""
     prefix = phrase.rstrip().endswith("*")
     words = [w.lower() for w in WORD.findall(phrase)]
     if stemmed:
         # A prefix is stemmed too: text words are stems, and "missiles" stems to "missil".
-        words = [stem(w) for w in words]
+        words = [stem(w, stemmed) for w in words]
     return tuple(words), prefix
 
 
@@ -94,7 +105,8 @@ class Hit(Generic[Payload]):
 class PhraseIndex(Generic[Payload]):
     """Many phrases, each with payloads, compiled once; `find` reports every occurrence."""
 
-    def __init__(self, phrases: Iterable[tuple[str, Payload]], *, stemmed: bool):
+    def __init__(self, phrases: Iterable[tuple[str, Payload]], *, stemmed: str | None):
+        """`stemmed`: the language whose stems are matched, or None to match words as written."""
         self.stemmed = stemmed
         self._automaton = ahocorasick.Automaton()
         entries: dict[str, tuple[int, list[Payload]]] = {}

@@ -39,7 +39,7 @@ STAGE_COUNTS = {
     "fetch": ("fetched", "rejected", "failed", "retrying"),
     "extract": ("extracted", "rejected", "failed", "flagged_maybe_not_article"),
     "dedup": ("articles_deduped", "new_stories", "syndicated_copies", "exact_duplicates", "same_page_merged"),
-    "tag": ("articles_tagged", "topic_links", "actor_links", "articles_without_topic"),
+    "tag": ("articles_tagged", "topic_links", "actor_links", "articles_without_topic", "articles_untagged_language"),
 }
 
 
@@ -424,6 +424,7 @@ def tag_articles(*, run_id: str, settings: Settings | None = None) -> Counts:
     # Editing either file makes every stored article due for re-tagging.
     version = f"{taxonomy.version}+{gazetteer.version}"
     counts: Counter = Counter()
+    reasons: Counter = Counter()
     with connect(settings.database_url) as conn:
         warehouse.sync_taxonomy(conn, taxonomy, gazetteer)
         warehouse.record_taxonomy_version(conn, version, topics=len(taxonomy.topics), actors=len(gazetteer.actors))
@@ -431,13 +432,19 @@ def tag_articles(*, run_id: str, settings: Settings | None = None) -> Counts:
         while batch := warehouse.articles_to_tag(conn, version, TAG_BATCH):
             for article in batch:
                 tokens = tokenize(article["text"])  # one tokenization for topics and actors
-                topics = taxonomy.tag(article["title"], article["text"], tokens=tokens, year=article["year"])
+                language = article["language"] or "unknown"
+                # Only the phrase lists of the article's language apply; other languages get no topic.
+                topics = taxonomy.tag(article["title"], article["text"], tokens=tokens, year=article["year"],
+                                      language=language)
                 actors = gazetteer.find(article["title"], article["text"], tokens=tokens)
                 warehouse.save_tags(conn, article["id"], version, topics, actors)
                 counts["articles_tagged"] += 1
                 counts["topic_links"] += len(topics)
                 counts["actor_links"] += len(actors)
                 counts["articles_without_topic"] += not topics
+                if language not in taxonomy.rules:
+                    counts["articles_untagged_language"] += 1
+                    reasons[f"untagged: language {language}"] += 1
             conn.commit()
-    LOGGER.info("tagged with taxonomy version %s", version)
-    return _finish(settings, run_id, "tag", 0, counts, Counter())
+    LOGGER.info("tagged with taxonomy version %s (topic phrase lists for %s)", version, ", ".join(taxonomy.languages))
+    return _finish(settings, run_id, "tag", 0, counts, reasons)

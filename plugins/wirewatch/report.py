@@ -87,11 +87,16 @@ def format_summary(s: RunSummary) -> str:
         f"syndicated copies {dedup['syndicated_copies']}, exact duplicates {dedup['exact_duplicates']}, "
         f"same page as a stored article {dedup['same_page_merged']}",
         f"Tagged            {tag['articles_tagged']:>6}   topic links {tag['topic_links']}, "
-        f"actor links {tag['actor_links']}, no topic {tag['articles_without_topic']}",
+        f"actor links {tag['actor_links']}, no topic {tag['articles_without_topic']} (of which in a language "
+        f"the taxonomy has no phrases for: {tag['articles_untagged_language']})",
     ]
     if s.failing_feeds:
         lines += ["", "Feed problems:"]
         lines += [f"  - {f['feed']}: {f['last_error']} (streak {f['error_streak']})" for f in s.failing_feeds]
+    untagged = s.reasons.get("tag", Counter())
+    if untagged:
+        lines += ["", "Not tagged with topics, by language:"]
+        lines += [f"  {n:>4}  {reason}" for reason, n in untagged.most_common()]
     article_reasons = s.reasons.get("fetch", Counter()) + s.reasons.get("extract", Counter())
     if article_reasons:
         lines += ["", "Articles not loaded, by reason:"]

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from wirewatch.actors import KINDS, Gazetteer, load_gazetteer
 from wirewatch.config import ConfigError, check_keys, check_unique_ids, load_entries, string_list
-from wirewatch.matching import PhraseIndex, Tokens, phrase_forms, tokenize
+from wirewatch.matching import STEMMERS, PhraseIndex, Tokens, phrase_forms, tokenize
 
 TOPIC_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ROLES = ("any", "exclude")
@@ -43,7 +43,6 @@ class Topic:
     id: str
     label: str
     description: str
-    near_groups: int
     weights: dict[str, float]
     min_score: float
 
@@ -62,29 +61,70 @@ class TopicMatch:
 
 
 @dataclass(frozen=True, kw_only=True)
+class LanguageRules:
+    """One language's phrase lists, compiled (stems of that language): the topics' phrases with
+    their roles, the number of `near` groups of each topic, negation and background cues."""
+
+    language: str
+    near_groups: tuple[int, ...]
+    phrases: PhraseIndex[tuple[int, str]]
+    negations: PhraseIndex[None] | None
+    background: PhraseIndex[None] | None
+    # Phrases that place a sentence in armed conflict (the relevance gate), if the language has any.
+    context: PhraseIndex[None] | None = None
+
+
+@dataclass(frozen=True)
+class Relevance:
+    """Whether an article is about armed conflict, with the evidence: the context phrases found
+    (as written) and in how many of its sentences (the headline counting as one)."""
+
+    conflict: bool
+    sentences: int
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
 class Taxonomy:
     version: str
     topics: tuple[Topic, ...]
     lead_sentences: int
     negation_window: int
     past_years: bool
-    _phrases: PhraseIndex[tuple[int, str]]
-    _negations: PhraseIndex[None] | None
-    _background: PhraseIndex[None] | None
+    # The language of the main file's phrase lists, and every language with phrase lists.
+    default_language: str
+    rules: dict[str, LanguageRules]
+    # The relevance gate: context phrases in at least this many sentences (headline included), and
+    # in at least this share of the text's sentences (a long feature's passing mentions are not enough).
+    conflict_min_sentences: int = 2
+    conflict_min_share: float = 0.0
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return tuple(sorted(self.rules))
 
     def tag(self, title: str | None, text: str, *, tokens: Tokens | None = None,
-            year: int | None = None) -> list[TopicMatch]:
+            year: int | None = None, language: str | None = None) -> list[TopicMatch]:
         """Topics found in an article, strongest first (`tokens`: the text's, if already made;
-        `year`: the article's, so earlier years mark background; by default the current year)."""
+        `year`: the article's, so earlier years mark background; by default the current year;
+        `language`: the article's, by default the taxonomy's own). Only the phrase lists of the
+        article's language apply: an article in a language the taxonomy has none for gets none."""
+        rules = self.rules.get(language or self.default_language)
+        if rules is None:
+            return []
         body = tokens or tokenize(text)
         headline = tokenize(title or "", with_sentences=False)
         year = year or datetime.now(timezone.utc).year
-        in_title = {topic for topic, _ in self._matches(headline, year)}
+        title_matches, body_matches = self._matches(headline, year, rules), self._matches(body, year, rules)
+        if not self._relevance(headline, body, year, rules, {s for _, s in title_matches},
+                               {s for _, s in body_matches}).conflict:
+            return []
+        in_title = {topic for topic, _ in title_matches}
         # A headline framing the story otherwise ("... in drills", "test-fires") rules the topic out.
-        framed_out = {topic for _first, _last, payloads in self._phrases.occurrences(headline)
+        framed_out = {topic for _first, _last, payloads in rules.phrases.occurrences(headline)
                       for topic, role in payloads if role == "exclude"}
         sentences: dict[int, list[int]] = {}
-        for topic, sentence in self._matches(body, year):
+        for topic, sentence in body_matches:
             sentences.setdefault(topic, []).append(sentence)
         found = []
         lead = self.lead_sentences + _standfirst_sentences(text, body)
@@ -105,13 +145,52 @@ class Taxonomy:
                                     evidence_end=end, evidence_spans=spans))
         return sorted(found, key=lambda m: (-m.score, m.topic_id))
 
-    def _matches(self, tokens: Tokens, year: int) -> set[tuple[int, int]]:
+    def relevance(self, title: str | None, text: str, *, tokens: Tokens | None = None, year: int | None = None,
+                  language: str | None = None) -> Relevance:
+        """Is the article about armed conflict at all? Decided before topics, from the sentences that
+        hold a context phrase (armed forces, weapons, armed groups, fronts, war) or match a topic's
+        rule: enough of them, in number and in share; negated and background sentences do not
+        count. No context list for the language: every article passes."""
+        rules = self.rules.get(language or self.default_language)
+        if rules is None:
+            return Relevance(conflict=False, sentences=0, evidence=())
+        headline, body = tokenize(title or "", with_sentences=False), tokens or tokenize(text)
+        year = year or datetime.now(timezone.utc).year
+        return self._relevance(headline, body, year, rules, {s for _, s in self._matches(headline, year, rules)},
+                               {s for _, s in self._matches(body, year, rules)})
+
+    def _relevance(self, headline: Tokens, body: Tokens, year: int, rules: LanguageRules,
+                   title_topic_sentences: set[int], topic_sentences: set[int]) -> Relevance:
+        """Context phrases, and sentences matching a topic's rule, in enough sentences."""
+        if rules.context is None:  # no context phrases for the language: the gate is open
+            return Relevance(conflict=True, sentences=0, evidence=())
+        evidence: list[str] = []
+        sentences = 0
+        for tokens, is_title, matched in ((headline, True, title_topic_sentences), (body, False, topic_sentences)):
+            negated = self._negated_tokens(tokens, rules)
+            background = set() if is_title else self._background_sentences(tokens, year, rules)
+            found: set[int] = set()
+            for first, last, _ in rules.context.occurrences(tokens):
+                sentence = tokens.sentence_of[first]
+                if first in negated or sentence in background:
+                    continue
+                found.add(sentence)
+                if len(evidence) < MAX_EVIDENCE:
+                    evidence.append(" ".join(tokens.words[first:last + 1]))
+            sentences += len(found | matched)
+        # A topic's rule alone does not make an article about war ("killed" in a storm): it takes
+        # at least one context phrase, then topic sentences count towards the rest.
+        enough = not self.conflict_min_sentences or (bool(evidence) and sentences >= max(
+            self.conflict_min_sentences, self.conflict_min_share * len(body.sentences)))
+        return Relevance(conflict=enough, sentences=sentences, evidence=tuple(evidence))
+
+    def _matches(self, tokens: Tokens, year: int, rules: LanguageRules) -> set[tuple[int, int]]:
         """(topic index, sentence index) of every sentence that matches a topic."""
-        negated = self._negated_tokens(tokens)
-        background = self._background_sentences(tokens, year)
+        negated = self._negated_tokens(tokens, rules)
+        background = self._background_sentences(tokens, year, rules)
         roles: dict[tuple[int, int], set[str]] = {}
         sentence_of = tokens.sentence_of
-        for first, _last, payloads in self._phrases.occurrences(tokens):
+        for first, _last, payloads in rules.phrases.occurrences(tokens):
             sentence = sentence_of[first]
             if sentence in background:
                 continue
@@ -121,26 +200,26 @@ class Taxonomy:
                 roles.setdefault((topic, sentence), set()).add(role)
         return {key for key, found in roles.items()
                 if "any" in found and "exclude" not in found
-                and all(f"near{group}" in found for group in range(self.topics[key[0]].near_groups))}
+                and all(f"near{group}" in found for group in range(rules.near_groups[key[0]]))}
 
-    def _background_sentences(self, tokens: Tokens, year: int) -> set[int]:
+    def _background_sentences(self, tokens: Tokens, year: int, rules: LanguageRules) -> set[int]:
         """Sentences about the past: naming a year before `year`, or with a `background` cue."""
         found: set[int] = set()
         if self.past_years:
             words, sentence_of = tokens.words, tokens.sentence_of
             found.update(sentence_of[index] for index, word in enumerate(words)
                          if len(word) == 4 and word.isdigit() and PAST_YEAR_FLOOR <= int(word) < year)
-        if self._background is not None:
-            found.update(tokens.sentence_of[first] for first, _last, _ in self._background.occurrences(tokens))
+        if rules.background is not None:
+            found.update(tokens.sentence_of[first] for first, _last, _ in rules.background.occurrences(tokens))
         return found
 
-    def _negated_tokens(self, tokens: Tokens) -> set[int]:
+    def _negated_tokens(self, tokens: Tokens, rules: LanguageRules) -> set[int]:
         """Tokens within `negation_window` words after a negation cue, in the cue's sentence."""
-        if self._negations is None:
+        if rules.negations is None:
             return set()
         negated: set[int] = set()
         sentence_of = tokens.sentence_of
-        for _first, last, _ in self._negations.occurrences(tokens):
+        for _first, last, _ in rules.negations.occurrences(tokens):
             for token in range(last + 1, min(last + 1 + self.negation_window, len(sentence_of))):
                 if sentence_of[token] == sentence_of[last]:
                     negated.add(token)
@@ -158,39 +237,91 @@ def _standfirst_sentences(text: str, tokens: Tokens) -> int:
 
 
 def load_taxonomy(path: Path, gazetteer: Gazetteer | None = None) -> Taxonomy:
-    """Load and compile the taxonomy. Phrases `@country`, `@organization`, `@group`, `@place`
-    stand for every alias of such actors in the gazetteer (by default actors.yaml beside it)."""
+    """Load and compile the taxonomy: `path` (its topics, weights and the phrase lists of its
+    `language`, English by default) and, beside it, one `<stem>.<language>.yaml` per further
+    language (`topics.de.yaml`: the same topic ids with that language's phrase lists). Phrases
+    `@country`, `@organization`, `@group`, `@place` stand for every alias of such actors in the
+    gazetteer (by default actors.yaml beside it)."""
     data, located = load_entries(path, "topics")
     check_keys(data, str(path), required={"topics"},
-               optional={"version", "weights", "min_score", "lead_sentences", "negations", "negation_window",
-                         "background", "past_years_are_background"})
+               optional={"version", "language", "weights", "min_score", "lead_sentences", "negations",
+                         "negation_window", "background", "past_years_are_background", "conflict"})
     check_unique_ids(located)
+    language = _language(data.get("language", "en"), str(path))
     defaults = _weights(data.get("weights"), DEFAULT_WEIGHTS, str(path))
     default_min_score = _number(data.get("min_score", 1.0), "min_score", str(path))
     topics: list[Topic] = []
-    phrases: list[tuple[str, tuple[int, str]]] = []
-    kinds = _actor_phrases(located, gazetteer, path)
-    for index, (item, where) in enumerate(located):
+    topic_rules: list[dict[str, list[str]]] = []
+    for item, where in located:
         topic, rules = _topic(item, where, defaults, default_min_score)
-        rules = {role: [alias for phrase in phrases for alias in kinds.get(phrase, [phrase])]
-                 for role, phrases in rules.items()}
         topics.append(topic)
-        phrases += [(phrase, (index, role)) for role, role_phrases in rules.items() for phrase in role_phrases]
+        topic_rules.append(rules)
     if not topics:
         raise ConfigError(f"{path}: the taxonomy defines no topics")
-    negations = string_list(data, "negations", str(path))
-    background = string_list(data, "background", str(path))
     past_years = data.get("past_years_are_background", True)
     if not isinstance(past_years, bool):
         raise ConfigError(f"{path}: 'past_years_are_background' must be true or false, got {past_years!r}")
-    # The version changes whenever the file does, so re-tagging knows what is stale.
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    files = [path, *sorted(path.parent.glob(f"{path.stem}.*{path.suffix}"))]
+    sources = [(language, data, topic_rules, located)] + [
+        _language_file(extra, [t.id for t in topics]) for extra in files[1:]]
+    kinds = _actor_phrases([entry for *_, entries in sources for entry in entries], gazetteer, path)
+    compiled: dict[str, LanguageRules] = {}
+    for file, (lang, lang_data, rules, _entries) in zip(files, sources):
+        if lang in compiled:
+            raise ConfigError(f"{file}: phrase lists for language {lang!r} are given twice")
+        compiled[lang] = _compile(lang, rules, lang_data, kinds, str(file))
+    # The version changes whenever a file does, so re-tagging knows what is stale.
+    digest = hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()[:12]
     return Taxonomy(version=f"{data.get('version', '0')}+{digest}", topics=tuple(topics),
                     lead_sentences=_count(data, "lead_sentences", 2, str(path)),
                     negation_window=_count(data, "negation_window", 4, str(path)), past_years=past_years,
-                    _phrases=PhraseIndex(phrases, stemmed=True),
-                    _negations=PhraseIndex(((cue, None) for cue in negations), stemmed=True) if negations else None,
-                    _background=PhraseIndex(((cue, None) for cue in background), stemmed=True) if background else None)
+                    default_language=language, rules=compiled,
+                    conflict_min_sentences=_count(data.get("conflict") or {}, "min_sentences", 2, f"{path}: conflict"),
+                    conflict_min_share=_number((data.get("conflict") or {}).get("min_share", 0.0), "min_share",
+                                               f"{path}: conflict"))
+
+
+def _language(value: object, where: str) -> str:
+    if value not in STEMMERS:
+        raise ConfigError(f"{where}: 'language' must be one of {', '.join(sorted(STEMMERS))} "
+                          f"(ISO 639-1 codes with a Snowball stemmer), got {value!r}")
+    return str(value)
+
+
+def _language_file(path: Path, topic_ids: list[str]) -> tuple[str, dict, list[dict[str, list[str]]], list]:
+    """One further language's phrase lists: (language, document, rules per topic index, entries)."""
+    data, located = load_entries(path, "topics")
+    check_keys(data, str(path), required={"language", "topics"}, optional={"negations", "background", "conflict"})
+    check_unique_ids(located)
+    language = _language(data["language"], str(path))
+    rules: list[dict[str, list[str]]] = [{} for _ in topic_ids]
+    for item, where in located:
+        check_keys(item, where, required={"id", "any"}, optional={"near", "exclude"})
+        if item["id"] not in topic_ids:
+            raise ConfigError(f"{where}: topic {item['id']!r} is not in the main taxonomy "
+                              f"(known: {', '.join(topic_ids)})")
+        rules[topic_ids.index(item["id"])] = _phrase_rules(item, f"{where} ({item['id']})", language)
+    return language, data, rules, located
+
+
+def _compile(language: str, topic_rules: list[dict[str, list[str]]], data: dict, kinds: dict[str, list[str]],
+             where: str) -> LanguageRules:
+    phrases: list[tuple[str, tuple[int, str]]] = []
+    for index, rules in enumerate(topic_rules):
+        for role, role_phrases in rules.items():
+            phrases += [(alias, (index, role)) for phrase in role_phrases for alias in kinds.get(phrase, [phrase])]
+    negations = string_list(data, "negations", where)
+    background = string_list(data, "background", where)
+    conflict = check_keys(data.get("conflict", {}), f"{where}: conflict", required=set(),
+                          optional={"context", "min_sentences", "min_share"})
+    context = string_list(conflict, "context", f"{where}: conflict")
+    return LanguageRules(
+        language=language,
+        near_groups=tuple(sum(1 for role in rules if role.startswith("near")) for rules in topic_rules),
+        phrases=PhraseIndex(phrases, stemmed=language),
+        negations=PhraseIndex(((cue, None) for cue in negations), stemmed=language) if negations else None,
+        background=PhraseIndex(((cue, None) for cue in background), stemmed=language) if background else None,
+        context=PhraseIndex(((phrase, None) for phrase in context), stemmed=language) if context else None)
 
 
 def _actor_phrases(located: list, gazetteer: Gazetteer | None, path: Path) -> dict[str, list[str]]:
@@ -223,6 +354,13 @@ def _topic(item: object, where: str, default_weights: dict[str, float],
     weights = _weights(item.get("weights"), default_weights, where)
     if "title_weight" in item:  # the version-1 spelling
         weights["title"] = _number(item["title_weight"], "title_weight", where)
+    topic = Topic(id=item["id"], label=item["label"].strip(), description=str(item.get("description", "")).strip(),
+                  weights=weights, min_score=_number(item.get("min_score", default_min_score), "min_score", where))
+    return topic, _phrase_rules(item, where, "en")
+
+
+def _phrase_rules(item: dict, where: str, language: str) -> dict[str, list[str]]:
+    """A topic's phrases by role: `any`, `exclude`, and `near0`, `near1`… (one per `near` group)."""
     rules = {role: string_list(item, role, where, required=role == "any") for role in ROLES}
     near = item.get("near", [])
     groups = near if near and all(isinstance(group, list) for group in near) else ([near] if near else [])
@@ -233,15 +371,12 @@ def _topic(item: object, where: str, default_weights: dict[str, float],
             if not re.search(r"\w", phrase):
                 raise ConfigError(f"{where}: '{role}' phrase {phrase!r} has no words")
     # Stemming can make an exclusion swallow the topic: "protesters" stems to "protest".
-    matched = {phrase_forms(phrase, stemmed=True): phrase for phrase in rules["any"]}
+    matched = {phrase_forms(phrase, stemmed=language): phrase for phrase in rules["any"]}
     for phrase in rules["exclude"]:
-        if phrase_forms(phrase, stemmed=True) in matched:
+        if phrase_forms(phrase, stemmed=language) in matched:
             raise ConfigError(f"{where}: 'exclude' phrase {phrase!r} matches the same words as 'any' phrase "
-                              f"{matched[phrase_forms(phrase, stemmed=True)]!r}: it would exclude every match")
-    topic = Topic(id=item["id"], label=item["label"].strip(), description=str(item.get("description", "")).strip(),
-                  near_groups=len(groups), weights=weights,
-                  min_score=_number(item.get("min_score", default_min_score), "min_score", where))
-    return topic, rules
+                              f"{matched[phrase_forms(phrase, stemmed=language)]!r}: it would exclude every match")
+    return rules
 
 
 def _weights(value: object, defaults: dict[str, float], where: str) -> dict[str, float]:

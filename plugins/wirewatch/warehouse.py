@@ -714,7 +714,7 @@ def articles_to_tag(conn: Connection, taxonomy_version: str, limit: int) -> list
     with dict_cursor(conn) as cur:
         cur.execute(
             # The article's year tells the tagger which years mentioned in it are history.
-            """SELECT id, title, text,
+            """SELECT id, title, text, language,
                       extract(year FROM coalesce(published_at, feed_published_at, first_seen_at))::int AS year
                FROM articles
                WHERE status = 'extracted' AND (tagged_at IS NULL OR taxonomy_version IS DISTINCT FROM %s)

@@ -1,0 +1,98 @@
+"""Tagging on real news: the ground-truth texts of ../shared/realpages, labelled by language.
+
+    python bench/tagging_real.py [--language en|de] [--pages DIR] [--show-errors]
+
+bench/tagging/real/<language>.yaml labels every English or German page of the set (topics per
+page, most none; whether it is about armed conflict; fatalities and places). Each page's truth
+text is tagged with the taxonomy in the page's language, as the tag step does, and compared:
+  - non-conflict articles given any topic (goal: at most 2 %);
+  - on conflict articles, topic precision and recall (micro, over page-topic pairs);
+  - the relevance gate (`Taxonomy.relevance`) against the `conflict` label.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench" / "extraction"))
+
+import realpages  # noqa: E402
+
+from wirewatch.topics import load_taxonomy  # noqa: E402
+
+LABELS = ROOT / "bench" / "tagging" / "real"
+
+
+def load_labels(language: str) -> list[dict]:
+    return yaml.safe_load((LABELS / f"{language}.yaml").read_text(encoding="utf-8"))
+
+
+def evaluate(taxonomy, labels: list[dict], pages: dict[str, realpages.RealPage], language: str) -> dict:
+    """Counts of the comparison, and the errors page by page."""
+    counts: Counter = Counter()
+    errors = []
+    for item in labels:
+        page = pages[item["page"]]
+        year = (page.published or datetime.now()).year
+        relevance = taxonomy.relevance(page.title, page.text, year=year, language=language)
+        found = {m.topic_id for m in taxonomy.tag(page.title, page.text, year=year, language=language)}
+        truth = set(item.get("topics") or [])
+        conflict = bool(item.get("conflict"))
+        counts["pages"] += 1
+        counts["conflict"] += conflict
+        counts[("gate", conflict, relevance.conflict)] += 1
+        if conflict:
+            counts["tp"] += len(found & truth)
+            counts["fp"] += len(found - truth)
+            counts["fn"] += len(truth - found)
+        else:
+            counts["non_conflict_tagged"] += bool(found)
+            counts["non_conflict_fp"] += len(found)
+        if found != truth or conflict != relevance.conflict:
+            errors.append((item["page"], conflict, relevance, sorted(found - truth), sorted(truth - found)))
+    return {"counts": counts, "errors": errors}
+
+
+def report(language: str, result: dict, *, show_errors: bool) -> None:
+    c = result["counts"]
+    non_conflict = c["pages"] - c["conflict"]
+    precision = c["tp"] / (c["tp"] + c["fp"]) if c["tp"] + c["fp"] else 1.0
+    recall = c["tp"] / (c["tp"] + c["fn"]) if c["tp"] + c["fn"] else 1.0
+    print(f"real {language}: {c['pages']} pages, {c['conflict']} about armed conflict")
+    print(f"  non-conflict articles given a topic: {c['non_conflict_tagged']}/{non_conflict} "
+          f"({c['non_conflict_tagged'] / max(non_conflict, 1):.1%}), {c['non_conflict_fp']} topics in all")
+    print(f"  conflict articles: topic precision {precision:.3f}, recall {recall:.3f} "
+          f"({c['tp']} right, {c['fp']} wrong, {c['fn']} missed)")
+    print(f"  relevance gate: conflict passed {c[('gate', True, True)]}/{c['conflict']}, "
+          f"non-conflict passed {c[('gate', False, True)]}/{non_conflict}")
+    if show_errors:
+        for page, conflict, relevance, extra, missed in result["errors"]:
+            print(f"    {page}: conflict {conflict}, gate {relevance.conflict} ({relevance.sentences} sentences: "
+                  f"{', '.join(relevance.evidence[:4])}); topics +{extra} -{missed}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--language", choices=("en", "de"), action="append",
+                        help="which labelled language (repeatable; default: every labelled one)")
+    parser.add_argument("--pages", type=Path, default=realpages.DEFAULT_SET, help="the real-pages set")
+    parser.add_argument("--config", type=Path, default=ROOT / "config", help="folder with topics.yaml")
+    parser.add_argument("--show-errors", action="store_true", help="list every page the tagger gets wrong "
+                        "(do not look at this for a set you report as held out)")
+    args = parser.parse_args(argv)
+    taxonomy = load_taxonomy(args.config / "topics.yaml")
+    pages = {p.key: p for p in realpages.load(args.pages)}
+    for language in args.language or sorted(p.stem for p in LABELS.glob("*.yaml")):
+        report(language, evaluate(taxonomy, load_labels(language), pages, language), show_errors=args.show_errors)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
