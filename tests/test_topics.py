@@ -113,6 +113,13 @@ def test_negated_phrases_do_not_count(taxonomy, sentence):
     assert "troop-movements" not in topics_of(taxonomy, sentence, title=sentence)
 
 
+def test_a_negation_just_after_the_phrase_counts_too(taxonomy):
+    assert "troop-movements" in topics_of(taxonomy, "Two brigades were deployed to the border.",
+                                          title="Two brigades were deployed to the border")
+    assert "troop-movements" not in topics_of(taxonomy, "Brigades were not deployed to the border.",
+                                              title="Brigades were not deployed to the border")
+
+
 def test_word_forms_match_through_stemming():
     index = PhraseIndex([("deploy", "d"), ("Iskander*", "i"), ("air strike", "a")], stemmed="en")
     tokens = tokenize("Deployments, redeploying, deployed; Iskander-M fired; air-strikes.")

@@ -91,6 +91,8 @@ class Taxonomy:
     lead_sentences: int
     negation_window: int
     past_years: bool
+    # A cue this many words after a phrase negates it too ("troops were not deployed").
+    negation_after_window: int = 2
     # The language of the main file's phrase lists, and every language with phrase lists.
     default_language: str
     rules: dict[str, LanguageRules]
@@ -214,15 +216,17 @@ class Taxonomy:
         return found
 
     def _negated_tokens(self, tokens: Tokens, rules: LanguageRules) -> set[int]:
-        """Tokens within `negation_window` words after a negation cue, in the cue's sentence."""
+        """Tokens within `negation_window` words after a negation cue ("ruled out sending troops"),
+        or within `negation_after_window` words before one ("troops were not deployed"), in the
+        cue's sentence."""
         if rules.negations is None:
             return set()
         negated: set[int] = set()
         sentence_of = tokens.sentence_of
-        for _first, last, _ in rules.negations.occurrences(tokens):
-            for token in range(last + 1, min(last + 1 + self.negation_window, len(sentence_of))):
-                if sentence_of[token] == sentence_of[last]:
-                    negated.add(token)
+        for first, last, _ in rules.negations.occurrences(tokens):
+            after = range(last + 1, min(last + 1 + self.negation_window, len(sentence_of)))
+            before = range(max(0, first - self.negation_after_window), first)
+            negated.update(token for token in (*before, *after) if sentence_of[token] == sentence_of[last])
         return negated
 
 
@@ -245,7 +249,8 @@ def load_taxonomy(path: Path, gazetteer: Gazetteer | None = None) -> Taxonomy:
     data, located = load_entries(path, "topics")
     check_keys(data, str(path), required={"topics"},
                optional={"version", "language", "weights", "min_score", "lead_sentences", "negations",
-                         "negation_window", "background", "past_years_are_background", "conflict"})
+                         "negation_window", "negation_after_window", "background", "past_years_are_background",
+                         "conflict"})
     check_unique_ids(located)
     language = _language(data.get("language", "en"), str(path))
     defaults = _weights(data.get("weights"), DEFAULT_WEIGHTS, str(path))
@@ -275,6 +280,7 @@ def load_taxonomy(path: Path, gazetteer: Gazetteer | None = None) -> Taxonomy:
     return Taxonomy(version=f"{data.get('version', '0')}+{digest}", topics=tuple(topics),
                     lead_sentences=_count(data, "lead_sentences", 2, str(path)),
                     negation_window=_count(data, "negation_window", 4, str(path)), past_years=past_years,
+                    negation_after_window=_count(data, "negation_after_window", 2, str(path)),
                     default_language=language, rules=compiled,
                     conflict_min_sentences=_count(data.get("conflict") or {}, "min_sentences", 2, f"{path}: conflict"),
                     conflict_min_share=_number((data.get("conflict") or {}).get("min_share", 0.0), "min_share",
