@@ -7,7 +7,9 @@ page, most none; whether it is about armed conflict; fatalities and places). Eac
 text is tagged with the taxonomy in the page's language, as the tag step does, and compared:
   - non-conflict articles given any topic (goal: at most 2 %);
   - on conflict articles, topic precision and recall (micro, over page-topic pairs);
-  - the relevance gate (`Taxonomy.relevance`) against the `conflict` label.
+  - the relevance gate (`Taxonomy.relevance`) against the `conflict` label;
+  - on conflict articles, the events (`wirewatch.events`): labelled killed/injured figures found
+    exactly (kind, number and qualifier), and labelled places found with the right country.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ sys.path.insert(0, str(ROOT / "bench" / "extraction"))
 
 import realpages  # noqa: E402
 
+from wirewatch.events import casualties, places  # noqa: E402
 from wirewatch.topics import load_taxonomy  # noqa: E402
 
 LABELS = ROOT / "bench" / "tagging" / "real"
@@ -49,6 +52,7 @@ def evaluate(taxonomy, labels: list[dict], pages: dict[str, realpages.RealPage],
         counts["conflict"] += conflict
         counts[("gate", conflict, relevance.conflict)] += 1
         if conflict:
+            count_events(counts, item, page.text, language)
             counts["tp"] += len(found & truth)
             counts["fp"] += len(found - truth)
             counts["fn"] += len(truth - found)
@@ -58,6 +62,21 @@ def evaluate(taxonomy, labels: list[dict], pages: dict[str, realpages.RealPage],
         if found != truth or conflict != relevance.conflict:
             errors.append((item["page"], conflict, relevance, sorted(found - truth), sorted(truth - found)))
     return {"counts": counts, "errors": errors}
+
+
+def count_events(counts: Counter, item: dict, text: str, language: str) -> None:
+    """Labelled figures found exactly, and labelled places found (by name) with their country."""
+    got = {(c.kind, c.count, c.qualifier) for c in casualties(text, language)}
+    for figure in item.get("fatalities") or []:
+        counts["figures"] += 1
+        counts["figures_exact"] += (figure["kind"], figure["count"], figure["qualifier"]) in got
+        counts["figures_number"] += any((k, n) == (figure["kind"], figure["count"]) for k, n, _ in got)
+    named = {p.name.lower(): p.country for p in places(text)}
+    for place in item.get("places") or []:
+        counts["places"] += 1
+        country = named.get(place["name"].lower())
+        counts["places_found"] += country is not None
+        counts["places_right"] += country == place["country"]
 
 
 def report(language: str, result: dict, *, show_errors: bool) -> None:
@@ -72,6 +91,10 @@ def report(language: str, result: dict, *, show_errors: bool) -> None:
           f"({c['tp']} right, {c['fp']} wrong, {c['fn']} missed)")
     print(f"  relevance gate: conflict passed {c[('gate', True, True)]}/{c['conflict']}, "
           f"non-conflict passed {c[('gate', False, True)]}/{non_conflict}")
+    print(f"  casualty figures: {c['figures_exact']}/{c['figures']} found exactly (kind, number, qualifier), "
+          f"{c['figures_number']}/{c['figures']} with the right number")
+    print(f"  places: {c['places_found']}/{c['places']} found by name, country right on "
+          f"{c['places_right']}/{c['places_found']}")
     if show_errors:
         for page, conflict, relevance, extra, missed in result["errors"]:
             print(f"    {page}: conflict {conflict}, gate {relevance.conflict} ({relevance.sentences} sentences: "

