@@ -158,6 +158,10 @@ def test_first_run_loads_the_corpus_exactly(corpus_feeds, run_dag, db):
     assert stats["poll"]["entries_seen"] == sum(f["entries"] for f in EXPECTED["feeds"])
     assert stats["extract"]["extracted"] == sum(a["kind"] in ("article", "flagged") for a in ARTICLES)
     assert stats["extract"]["flagged_maybe_not_article"] == sum("maybe_not_article" in a.get("flags", []) for a in ARTICLES)
+    # Topics with an ACLED type are counted in ACLED's categories: every story once per type and day.
+    acled = query(db, "SELECT acled_event_type, sum(stories) FROM report_acled_daily GROUP BY 1 ORDER BY 1")
+    assert acled and ("Explosions/Remote violence",) in [(t,) for t, _ in acled]
+    assert sum(n for _, n in acled) <= scalar(db, "SELECT count(DISTINCT story_id) FROM report_story_topics") * 6
     # Every page worth extracting is kept for reprocessing.
     assert scalar(db, "SELECT count(*) FROM raw_pages") == stats["fetch"]["fetched"]
 

@@ -222,3 +222,12 @@ def test_a_language_file_with_an_unknown_topic_is_refused(tmp_path):
     (tmp_path / "topics.de.yaml").write_text("language: de\ntopics:\n  - {id: manoeuvres, any: [Manöver]}\n")
     with pytest.raises(ConfigError, match="topic 'manoeuvres' is not in the main taxonomy"):
         load_taxonomy(tmp_path / "topics.yaml")
+
+
+def test_acled_types_come_from_the_codebook(tmp_path, shipped):
+    assert {t.acled_event_type for t in shipped.topics} >= {"Battles", "Explosions/Remote violence",
+                                                             "Strategic developments"}
+    (tmp_path / "topics.yaml").write_text(
+        "topics:\n  - {id: raids, label: Raids, any: [raid], acled: [Battles, Air/drone strike]}\n")
+    with pytest.raises(ConfigError, match="'acled' must be \\[event type, sub-event type\\]"):
+        load_taxonomy(tmp_path / "topics.yaml")

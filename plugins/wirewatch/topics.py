@@ -30,6 +30,18 @@ from wirewatch.config import ConfigError, check_keys, check_unique_ids, load_ent
 from wirewatch.matching import STEMMERS, PhraseIndex, Tokens, phrase_forms, tokenize
 
 TOPIC_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# ACLED's event types and their sub-event types (ACLED codebook), for the topics' `acled:` mapping.
+ACLED_TYPES = {
+    "Battles": ("Armed clash", "Government regains territory", "Non-state actor overtakes territory"),
+    "Explosions/Remote violence": ("Chemical weapon", "Air/drone strike", "Suicide bomb",
+                                   "Shelling/artillery/missile attack", "Remote explosive/landmine/IED", "Grenade"),
+    "Violence against civilians": ("Sexual violence", "Attack", "Abduction/forced disappearance"),
+    "Protests": ("Peaceful protest", "Protest with intervention", "Excessive force against protesters"),
+    "Riots": ("Violent demonstration", "Mob violence"),
+    "Strategic developments": ("Agreement", "Arrests", "Change to group/activity", "Disrupted weapons use",
+                               "Headquarters or base established", "Looting/property destruction",
+                               "Non-violent transfer of territory", "Other"),
+}
 ROLES = ("any", "exclude")
 DEFAULT_WEIGHTS = {"title": 2.0, "lead": 1.5, "body": 1.0}
 # Evidence spans kept per topic and article.
@@ -45,6 +57,9 @@ class Topic:
     description: str
     weights: dict[str, float]
     min_score: float
+    # The ACLED event type and sub-event type the topic corresponds to, if any.
+    acled_event_type: str | None = None
+    acled_sub_event_type: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -351,7 +366,7 @@ def _actor_phrases(located: list, gazetteer: Gazetteer | None, path: Path) -> di
 def _topic(item: object, where: str, default_weights: dict[str, float],
            default_min_score: float) -> tuple[Topic, dict[str, list[str]]]:
     check_keys(item, where, required={"id", "label", "any"},
-               optional={"description", "near", "exclude", "weights", "title_weight", "min_score"})
+               optional={"description", "near", "exclude", "weights", "title_weight", "min_score", "acled"})
     if not isinstance(item["id"], str) or not TOPIC_ID.match(item["id"]):
         raise ConfigError(f"{where}: 'id' must be lower-case words joined by hyphens, got {item['id']!r}")
     where = f"{where} ({item['id']})"
@@ -360,9 +375,22 @@ def _topic(item: object, where: str, default_weights: dict[str, float],
     weights = _weights(item.get("weights"), default_weights, where)
     if "title_weight" in item:  # the version-1 spelling
         weights["title"] = _number(item["title_weight"], "title_weight", where)
+    acled = _acled(item.get("acled"), where)
     topic = Topic(id=item["id"], label=item["label"].strip(), description=str(item.get("description", "")).strip(),
-                  weights=weights, min_score=_number(item.get("min_score", default_min_score), "min_score", where))
+                  weights=weights, min_score=_number(item.get("min_score", default_min_score), "min_score", where),
+                  acled_event_type=acled[0], acled_sub_event_type=acled[1])
     return topic, _phrase_rules(item, where, "en")
+
+
+def _acled(value: object, where: str) -> tuple[str | None, str | None]:
+    """`acled: [event type, sub-event type]` (or just the type), checked against ACLED's codebook."""
+    if value is None:
+        return None, None
+    parts = value if isinstance(value, list) else [value]
+    if not 1 <= len(parts) <= 2 or parts[0] not in ACLED_TYPES or (len(parts) == 2 and parts[1] not in ACLED_TYPES[parts[0]]):
+        raise ConfigError(f"{where}: 'acled' must be [event type, sub-event type] from ACLED's codebook, got {value!r}; "
+                          f"event types: {', '.join(ACLED_TYPES)}")
+    return parts[0], parts[1] if len(parts) == 2 else None
 
 
 def _phrase_rules(item: dict, where: str, language: str) -> dict[str, list[str]]:

@@ -694,10 +694,13 @@ def sync_taxonomy(conn: Connection, taxonomy: Taxonomy, gazetteer: Gazetteer) ->
     with conn.cursor() as cur:
         for topic in taxonomy.topics:
             cur.execute(
-                """INSERT INTO topics (id, label, description, taxonomy_version) VALUES (%s, %s, %s, %s)
+                """INSERT INTO topics (id, label, description, taxonomy_version, acled_event_type, acled_sub_event_type)
+                   VALUES (%s, %s, %s, %s, %s, %s)
                    ON CONFLICT (id) DO UPDATE SET label = EXCLUDED.label, description = EXCLUDED.description,
-                       taxonomy_version = EXCLUDED.taxonomy_version, active = true, updated_at = now()""",
-                (topic.id, topic.label, topic.description, taxonomy.version),
+                       taxonomy_version = EXCLUDED.taxonomy_version, acled_event_type = EXCLUDED.acled_event_type,
+                       acled_sub_event_type = EXCLUDED.acled_sub_event_type, active = true, updated_at = now()""",
+                (topic.id, topic.label, topic.description, taxonomy.version, topic.acled_event_type,
+                 topic.acled_sub_event_type),
             )
         cur.execute("UPDATE topics SET active = false WHERE NOT (id = ANY(%s))",
                     ([t.id for t in taxonomy.topics],))
