@@ -16,6 +16,9 @@ from wirewatch.events import Casualty, casualties, event_date, places
     ("Mindestens 28 Menschen wurden getötet.", "de", [("killed", 28, "at least")]),
     ("Es gab zwölf Verletzte und Dutzende Tote.", "de", [("injured", 12, "exact"), ("killed", None, "dozens")]),
     ("The team killed time before the match.", "en", []),
+    ("The death toll from the strike had risen to 21.", "en", [("killed", 21, "exact")]),
+    ("A woman was killed and a girl was wounded.", "en", [("killed", 1, "exact"), ("injured", 1, "exact")]),
+    ("Die Zahl der Toten stieg auf mindestens 30.", "de", [("killed", 30, "at least")]),
 ])
 def test_casualty_figures(text, language, expected):
     assert [(c.kind, c.count, c.qualifier) for c in casualties(text, language)] == expected

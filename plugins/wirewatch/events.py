@@ -45,6 +45,14 @@ KILLING = {"en": r"(?P<verb>killing|killed|wounding|injuring|injured)", "de": r"
 DEAD_NOUNS = {"en": r"dead|deaths|fatalities|casualties|injured|wounded",
               "de": r"Tote[n]?|Todesopfer[n]?|Verletzte[n]?|Verwundete[n]?"}
 PLAIN_NUMBER = r"\d{1,3}(?:[,.]\d{3})+|\d+"
+# "the death toll rose to 21", "die Zahl der Toten stieg auf 28".
+DEATH_TOLL = {"en": r"death toll\b(?:[^.]{0,60}?)\b(?:rose|risen|increased|climbed|reached|stood at|stands at|"
+                    r"is|was|to)\s+(?:to\s+)?",
+              "de": r"(?:Zahl der (?:Toten|Todesopfer)|Todeszahl|Opferzahl)\b(?:[^.]{0,60}?)\b(?:stieg|ist|lag|"
+                    r"liegt|erhöhte sich|wuchs)\s+(?:auf\s+)?"}
+# "a woman was killed", "ein Soldat wurde getötet": one person, named by a noun.
+ONE_PERSON = {"en": r"\b(?:a|an|one)\s+(?:[\w-]+\s+){0,2}?(?:was|has been|had been)\s+(?:\w+\s+)?",
+              "de": r"\b(?:ein|eine)\s+(?:[\w-]+\s+){0,2}?(?:wurde|ist|sei|kam)\s+(?:\w+\s+)?"}
 
 
 @dataclass(frozen=True)
@@ -69,6 +77,10 @@ def _patterns(language: str) -> tuple[re.Pattern, ...]:
         re.compile(rf"\b{KILLING[language]}\s+{number}\b", flags),
         # "12 dead", "zwölf Tote"
         re.compile(rf"\b{number}\s+(?P<noun>{DEAD_NOUNS[language]})\b", flags),
+        # "the death toll rose to 21"
+        re.compile(rf"\b{DEATH_TOLL[language]}{number}\b", flags),
+        # "a woman was killed"
+        re.compile(rf"{ONE_PERSON[language]}(?P<one>{KILLED[language]}|{INJURED[language]})\b", flags),
     )
 
 
@@ -79,9 +91,9 @@ def casualties(text: str, language: str = "en") -> list[Casualty]:
     found: dict[int, Casualty] = {}
     for pattern in _patterns(language):
         for match in pattern.finditer(text):
-            count, qualifier = _number(match.group("num"), match.group("qual"), language)
-            word = (match.groupdict().get("kind") or match.groupdict().get("verb")
-                    or match.groupdict().get("noun") or "").lower()
+            groups = match.groupdict()
+            count, qualifier = (1, "exact") if groups.get("one") else _number(groups["num"], groups["qual"], language)
+            word = (groups.get("kind") or groups.get("verb") or groups.get("noun") or groups.get("one") or "").lower()
             kind = "injured" if re.fullmatch(rf"(?:{INJURED[language]}|wounding|injuring|verletzte[n]?|"
                                              rf"verletzte[n]?|verwundete[n]?|injured|wounded)", word, re.I) else "killed"
             start = match.start()
