@@ -120,6 +120,14 @@ def test_a_negation_just_after_the_phrase_counts_too(taxonomy):
                                               title="Brigades were not deployed to the border")
 
 
+def test_not_only_negates_nothing(shipped):
+    taxonomy = dataclasses.replace(shipped, conflict_min_sentences=0)
+    german = "Russland griff nicht nur Kiew, sondern auch Lwiw mit Raketen an."
+    english = "Russian missiles struck not only Kyiv but also Lviv overnight."
+    assert "missile-strikes" in {m.topic_id for m in taxonomy.tag(german, german, language="de")}
+    assert "missile-strikes" in {m.topic_id for m in taxonomy.tag(english, english)}
+
+
 def test_word_forms_match_through_stemming():
     index = PhraseIndex([("deploy", "d"), ("Iskander*", "i"), ("air strike", "a")], stemmed="en")
     tokens = tokenize("Deployments, redeploying, deployed; Iskander-M fired; air-strikes.")

@@ -87,6 +87,8 @@ class LanguageRules:
     background: PhraseIndex[None] | None
     # Phrases that place a sentence in armed conflict (the relevance gate), if the language has any.
     context: PhraseIndex[None] | None = None
+    # Set phrases that hold a negation cue without negating ("not only", "nicht nur").
+    not_negations: PhraseIndex[None] | None = None
 
 
 @dataclass(frozen=True)
@@ -238,7 +240,11 @@ class Taxonomy:
             return set()
         negated: set[int] = set()
         sentence_of = tokens.sentence_of
+        idioms = {token for first, last, _ in (rules.not_negations.occurrences(tokens) if rules.not_negations else ())
+                  for token in range(first, last + 1)}
         for first, last, _ in rules.negations.occurrences(tokens):
+            if first in idioms:
+                continue
             after = range(last + 1, min(last + 1 + self.negation_window, len(sentence_of)))
             before = range(max(0, first - self.negation_after_window), first)
             negated.update(token for token in (*before, *after) if sentence_of[token] == sentence_of[last])
@@ -264,8 +270,8 @@ def load_taxonomy(path: Path, gazetteer: Gazetteer | None = None) -> Taxonomy:
     data, located = load_entries(path, "topics")
     check_keys(data, str(path), required={"topics"},
                optional={"version", "language", "weights", "min_score", "lead_sentences", "negations",
-                         "negation_window", "negation_after_window", "background", "past_years_are_background",
-                         "conflict"})
+                         "not_negations", "negation_window", "negation_after_window", "background",
+                         "past_years_are_background", "conflict"})
     check_unique_ids(located)
     language = _language(data.get("language", "en"), str(path))
     defaults = _weights(data.get("weights"), DEFAULT_WEIGHTS, str(path))
@@ -312,7 +318,8 @@ def _language(value: object, where: str) -> str:
 def _language_file(path: Path, topic_ids: list[str]) -> tuple[str, dict, list[dict[str, list[str]]], list]:
     """One further language's phrase lists: (language, document, rules per topic index, entries)."""
     data, located = load_entries(path, "topics")
-    check_keys(data, str(path), required={"language", "topics"}, optional={"negations", "background", "conflict"})
+    check_keys(data, str(path), required={"language", "topics"},
+               optional={"negations", "not_negations", "background", "conflict"})
     check_unique_ids(located)
     language = _language(data["language"], str(path))
     rules: list[dict[str, list[str]]] = [{} for _ in topic_ids]
@@ -332,6 +339,7 @@ def _compile(language: str, topic_rules: list[dict[str, list[str]]], data: dict,
         for role, role_phrases in rules.items():
             phrases += [(alias, (index, role)) for phrase in role_phrases for alias in kinds.get(phrase, [phrase])]
     negations = string_list(data, "negations", where)
+    not_negations = string_list(data, "not_negations", where)
     background = string_list(data, "background", where)
     conflict = check_keys(data.get("conflict", {}), f"{where}: conflict", required=set(),
                           optional={"context", "min_sentences", "min_share"})
@@ -342,7 +350,9 @@ def _compile(language: str, topic_rules: list[dict[str, list[str]]], data: dict,
         phrases=PhraseIndex(phrases, stemmed=language),
         negations=PhraseIndex(((cue, None) for cue in negations), stemmed=language) if negations else None,
         background=PhraseIndex(((cue, None) for cue in background), stemmed=language) if background else None,
-        context=PhraseIndex(((phrase, None) for phrase in context), stemmed=language) if context else None)
+        context=PhraseIndex(((phrase, None) for phrase in context), stemmed=language) if context else None,
+        not_negations=PhraseIndex(((phrase, None) for phrase in not_negations), stemmed=language)
+        if not_negations else None)
 
 
 def _actor_phrases(located: list, gazetteer: Gazetteer | None, path: Path) -> dict[str, list[str]]:
