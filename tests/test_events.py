@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from wirewatch.events import Casualty, casualties, event_date, places
+from wirewatch.events import Casualty, casualties, event_date, event_facts, places
 
 
 @pytest.mark.parametrize(("text", "language", "expected"), [
@@ -43,3 +43,13 @@ def test_the_event_day_relative_to_publication():
     assert event_date("Der Angriff am Donnerstag traf eine Schule.", published, "de") == date(2026, 12, 3)
     assert event_date("Russia attacked Kyiv yesterday.", published) == date(2026, 12, 2)
     assert event_date("Talks will resume.", published) is None
+
+
+def test_event_facts_of_evidence_sentences():
+    text = ("Russian missiles hit Kharkiv on Sunday. At least 12 people were killed and dozens wounded. "
+            "Later, 14 were reported dead.")
+    spans = ((0, 39), (40, 91), (92, 120))
+    facts = event_facts(text, spans, language="en", published=date(2026, 12, 3))
+    assert (facts.killed, facts.killed_qualifier) == (14, "exact")  # the largest figure
+    assert (facts.injured, facts.injured_qualifier) == (None, "dozens")
+    assert [p.country for p in facts.places] == ["UA"] and facts.event_date == date(2026, 11, 29)

@@ -162,6 +162,10 @@ def test_first_run_loads_the_corpus_exactly(corpus_feeds, run_dag, db):
     acled = query(db, "SELECT acled_event_type, sum(stories) FROM report_acled_daily GROUP BY 1 ORDER BY 1")
     assert acled and ("Explosions/Remote violence",) in [(t,) for t, _ in acled]
     assert sum(n for _, n in acled) <= scalar(db, "SELECT count(DISTINCT story_id) FROM report_story_topics") * 6
+    # Event facts from the evidence: places resolved to countries, casualty figures with qualifiers.
+    assert ("UA",) in query(db, "SELECT DISTINCT country FROM report_events")
+    assert scalar(db, "SELECT count(*) FROM article_topics WHERE killed IS NOT NULL") > 0
+    assert stats["tag"]["event_facts"] > 0
     # Every page worth extracting is kept for reprocessing.
     assert scalar(db, "SELECT count(*) FROM raw_pages") == stats["fetch"]["fetched"]
 

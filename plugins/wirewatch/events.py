@@ -84,9 +84,14 @@ def _patterns(language: str) -> tuple[re.Pattern, ...]:
     )
 
 
+# Any casualty word at all: most evidence sentences have none, and skip the costlier patterns.
+CUES = {"en": re.compile(r"kill|dead|death|died|slain|lives|wound|injur|hurt|fatalit|casualt", re.IGNORECASE),
+        "de": re.compile(r"töt|tot|Leben|starb|gestorb|verletz|verwund|Opfer", re.IGNORECASE)}
+
+
 def casualties(text: str, language: str = "en") -> list[Casualty]:
     """The killed and injured figures a text reports, in text order (none for other languages)."""
-    if language not in NUMBER_WORDS:
+    if language not in NUMBER_WORDS or not CUES[language].search(text):
         return []
     found: dict[int, Casualty] = {}
     for pattern in _patterns(language):
@@ -187,3 +192,50 @@ def event_date(text: str, published: datetime | date | None, language: str = "en
         if re.search(rf"\b{phrase}\b", lowered):
             return day - timedelta(days=days)
     return None
+
+
+@dataclass(frozen=True)
+class EventFacts:
+    """What a topic's evidence sentences say about its event: the largest killed and injured figures
+    (a number beats "dozens"), every casualty phrase, the places, and the first dated day."""
+
+    killed: int | None = None
+    killed_qualifier: str | None = None
+    injured: int | None = None
+    injured_qualifier: str | None = None
+    casualty_text: tuple[str, ...] = ()
+    places: tuple[Place, ...] = ()
+    event_date: date | None = None
+
+
+def event_facts(text: str, spans: tuple[tuple[int, int], ...], *, language: str,
+                published: datetime | date | None) -> EventFacts:
+    """The event facts of the sentences at `spans` (character offsets into `text`)."""
+    figures: list[Casualty] = []
+    found_places: dict[str, Place] = {}
+    day = None
+    for start, end in spans:
+        sentence = text[start:end]
+        sentence_figures, sentence_places = _sentence_facts(sentence, language)
+        figures += sentence_figures
+        for place in sentence_places:
+            found_places.setdefault(place.name, place)
+        day = day or event_date(sentence, published, language)
+    killed = _largest([f for f in figures if f.kind == "killed"])
+    injured = _largest([f for f in figures if f.kind == "injured"])
+    return EventFacts(killed=killed.count if killed else None, killed_qualifier=killed.qualifier if killed else None,
+                      injured=injured.count if injured else None,
+                      injured_qualifier=injured.qualifier if injured else None,
+                      casualty_text=tuple(f.text for f in figures), places=tuple(found_places.values()),
+                      event_date=day)
+
+
+@lru_cache(maxsize=4096)
+def _sentence_facts(sentence: str, language: str) -> tuple[tuple[Casualty, ...], tuple[Place, ...]]:
+    """Casualties and places of one sentence (cached: an article's topics share evidence sentences)."""
+    return tuple(casualties(sentence, language)), tuple(places(sentence))
+
+
+def _largest(figures: list[Casualty]) -> Casualty | None:
+    counted = [f for f in figures if f.count is not None]
+    return max(counted, key=lambda f: f.count) if counted else (figures[0] if figures else None)

@@ -18,6 +18,7 @@ from wirewatch.actors import load_gazetteer
 from wirewatch.boilerplate import countable_lines, site_of
 from wirewatch.db import connect
 from wirewatch.dedup import StoryMatch, best_match, choose_story, fingerprint, lock_key
+from wirewatch.events import event_facts
 from wirewatch.extract import ExtractedArticle, Rejection, extract_article, media_rejection
 from wirewatch.matching import tokenize
 from wirewatch.fetch import Download, download, make_session
@@ -39,7 +40,8 @@ STAGE_COUNTS = {
     "fetch": ("fetched", "rejected", "failed", "retrying"),
     "extract": ("extracted", "rejected", "failed", "flagged_maybe_not_article"),
     "dedup": ("articles_deduped", "new_stories", "syndicated_copies", "exact_duplicates", "same_page_merged"),
-    "tag": ("articles_tagged", "topic_links", "actor_links", "articles_without_topic", "articles_untagged_language"),
+    "tag": ("articles_tagged", "topic_links", "actor_links", "articles_without_topic", "articles_untagged_language",
+            "event_facts"),
 }
 
 
@@ -437,7 +439,10 @@ def tag_articles(*, run_id: str, settings: Settings | None = None) -> Counts:
                 topics = taxonomy.tag(article["title"], article["text"], tokens=tokens, year=article["year"],
                                       language=language)
                 actors = gazetteer.find(article["title"], article["text"], tokens=tokens)
-                warehouse.save_tags(conn, article["id"], version, topics, actors)
+                events = {m.topic_id: event_facts(article["text"], m.evidence_spans, language=language,
+                                                  published=article["published"]) for m in topics}
+                warehouse.save_tags(conn, article["id"], version, topics, actors, events)
+                counts["event_facts"] += sum(1 for e in events.values() if e.killed or e.injured or e.places)
                 counts["articles_tagged"] += 1
                 counts["topic_links"] += len(topics)
                 counts["actor_links"] += len(actors)

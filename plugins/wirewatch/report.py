@@ -88,7 +88,8 @@ def format_summary(s: RunSummary) -> str:
         f"same page as a stored article {dedup['same_page_merged']}",
         f"Tagged            {tag['articles_tagged']:>6}   topic links {tag['topic_links']}, "
         f"actor links {tag['actor_links']}, no topic {tag['articles_without_topic']} (of which in a language "
-        f"the taxonomy has no phrases for: {tag['articles_untagged_language']})",
+        f"the taxonomy has no phrases for: {tag['articles_untagged_language']}), topic links with "
+        f"event facts (casualties or places) {tag['event_facts']}",
     ]
     if s.failing_feeds:
         lines += ["", "Feed problems:"]

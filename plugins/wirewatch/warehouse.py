@@ -8,6 +8,7 @@ a stage adds nothing twice.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
@@ -19,6 +20,7 @@ from wirewatch import rawpages
 from wirewatch.actors import ActorMention, Gazetteer
 from wirewatch.db import Connection, dict_cursor, prepared
 from wirewatch.dedup import Candidate, StoryMatch
+from wirewatch.events import EventFacts
 from wirewatch.extract import ExtractedArticle
 from wirewatch.feeds import FeedEntry, FeedSpec
 from wirewatch.fetch import Download
@@ -717,7 +719,7 @@ def articles_to_tag(conn: Connection, taxonomy_version: str, limit: int) -> list
     with dict_cursor(conn) as cur:
         cur.execute(
             # The article's year tells the tagger which years mentioned in it are history.
-            """SELECT id, title, text, language,
+            """SELECT id, title, text, language, coalesce(published_at, feed_published_at, first_seen_at) AS published,
                       extract(year FROM coalesce(published_at, feed_published_at, first_seen_at))::int AS year
                FROM articles
                WHERE status = 'extracted' AND (tagged_at IS NULL OR taxonomy_version IS DISTINCT FROM %s)
@@ -729,17 +731,25 @@ def articles_to_tag(conn: Connection, taxonomy_version: str, limit: int) -> list
 
 
 def save_tags(conn: Connection, article_id: int, taxonomy_version: str, topics: Sequence[TopicMatch],
-              actors: Sequence[ActorMention]) -> None:
-    """Replace the article's topics and actors with the new ones (re-tagging leaves no stale rows)."""
+              actors: Sequence[ActorMention], events: dict[str, EventFacts] | None = None) -> None:
+    """Replace the article's topics (with their event facts) and actors with the new ones
+    (re-tagging leaves no stale rows)."""
+    events = events or {}
+    none = EventFacts()
     with conn.cursor() as cur:
         cur.execute("DELETE FROM article_topics WHERE article_id = %s", (article_id,))
         cur.execute("DELETE FROM article_actors WHERE article_id = %s", (article_id,))
         psycopg2.extras.execute_values(
             cur,
             """INSERT INTO article_topics (article_id, topic_id, score, matches, evidence, evidence_start,
-                                          evidence_end, evidence_spans, in_title, taxonomy_version) VALUES %s""",
+                                          evidence_end, evidence_spans, in_title, taxonomy_version, killed,
+                                          killed_qualifier, injured, injured_qualifier, casualty_text, places,
+                                          event_date) VALUES %s""",
             [(article_id, m.topic_id, m.score, m.matches, m.evidence, m.evidence_start, m.evidence_end,
-              json.dumps([list(span) for span in m.evidence_spans]), m.in_title, taxonomy_version) for m in topics],
+              json.dumps([list(span) for span in m.evidence_spans]), m.in_title, taxonomy_version,
+              e.killed, e.killed_qualifier, e.injured, e.injured_qualifier, list(e.casualty_text),
+              json.dumps([dataclasses.asdict(p) for p in e.places]), e.event_date)
+             for m in topics for e in [events.get(m.topic_id, none)]],
         )
         psycopg2.extras.execute_values(
             cur,
