@@ -51,6 +51,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=2000)
     parser.add_argument("--size", type=int, default=3000, help="characters per article")
+    parser.add_argument("--extract-pages", type=int, default=60,
+                        help="real pages (../shared/realpages) whose extraction is timed in the same run, as the "
+                             "reference the tag step's cost is set beside (0: skip)")
     args = parser.parse_args(argv)
     start = time.perf_counter()
     taxonomy = load_taxonomy(ROOT / "config" / "topics.yaml")
@@ -67,10 +70,32 @@ def main(argv: list[str] | None = None) -> int:
     event_facts(batch[0][1], ((0, 100),), language="en", published=None)  # load the place names once
     # The articles are assembled from a few hundred sentences, so a sentence's facts are cleared from the
     # cache after each article: only the sharing of sentences between an article's topics is counted.
-    rate("the same with event facts", lambda t, x: (tokens := tokenize(x), gazetteer.find(t, x, tokens=tokens), [
-        event_facts(x, m.evidence_spans, language="en", published=None)
-        for m in taxonomy.tag(t, x, tokens=tokens)], sentence_facts_cache.cache_clear()), batch)
+    tag_rate = rate("the same with event facts", lambda t, x: (
+        tokens := tokenize(x), gazetteer.find(t, x, tokens=tokens),
+        [event_facts(x, m.evidence_spans, language="en", published=None)
+         for m in taxonomy.tag(t, x, tokens=tokens)], sentence_facts_cache.cache_clear()), batch)
+    if args.extract_pages:
+        extract_rate = extraction_rate(args.extract_pages)
+        print(f"\nthe tag step (with event facts) costs {extract_rate / tag_rate:.3f} of the extract step's "
+              f"per-article time ({1000 / tag_rate:.2f} ms vs {1000 / extract_rate:.1f} ms), same run, one core")
     return 0
+
+
+def extraction_rate(pages: int) -> float:
+    """Pages/s of wirewatch's extract_article on real pages, one core: the reference for the tag step."""
+    sys.path.insert(0, str(ROOT / "bench" / "extraction"))
+    import realpages
+
+    from wirewatch.extract import extract_article
+
+    sample = realpages.load()[:pages]
+    extract_article(sample[0].body, url=sample[0].url)  # one-time loading outside the timing
+    start = time.perf_counter()
+    for page in sample:
+        extract_article(page.body, url=page.url, content_type=realpages.CONTENT_TYPE)
+    per_second = len(sample) / (time.perf_counter() - start)
+    print(f"{'extract step, real pages':<28} {per_second:>8.1f} articles/s")
+    return per_second
 
 
 if __name__ == "__main__":
