@@ -39,6 +39,9 @@ QUALIFIERS = {
 }
 KILLED = {"en": r"killed|dead|died|slain|lost their lives", "de": r"getötet|tot|ums Leben|starben|gestorben"}
 INJURED = {"en": r"wounded|injured|hurt", "de": r"verletzt|verwundet"}
+# Which of the matched casualty words are about the injured (all forms: verb, participle, noun).
+INJURY_WORD = {"en": re.compile(r"wound|injur|hurt", re.IGNORECASE),
+               "de": re.compile(r"verletz|verwund", re.IGNORECASE)}
 # "killing five", "wounding 12": the verb before the number.
 KILLING = {"en": r"(?P<verb>killing|killed|wounding|injuring|injured)", "de": r"(?P<verb>tötete[n]?|verletzte[n]?)"}
 # "12 dead", "zwölf Tote", "28 Verletzte": nouns after the number.
@@ -99,8 +102,7 @@ def casualties(text: str, language: str = "en") -> list[Casualty]:
             groups = match.groupdict()
             count, qualifier = (1, "exact") if groups.get("one") else _number(groups["num"], groups["qual"], language)
             word = (groups.get("kind") or groups.get("verb") or groups.get("noun") or groups.get("one") or "").lower()
-            kind = "injured" if re.fullmatch(rf"(?:{INJURED[language]}|wounding|injuring|verletzte[n]?|"
-                                             rf"verletzte[n]?|verwundete[n]?|injured|wounded)", word, re.I) else "killed"
+            kind = "injured" if INJURY_WORD[language].search(word) else "killed"
             start = match.start()
             if not any(start <= other < match.end() or other <= start < other + len(c.text)
                        for other, c in found.items()):

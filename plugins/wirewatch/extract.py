@@ -21,6 +21,7 @@ from wirewatch.cleaning import WIRE_AGENCIES, CleanText, clean_text
 from wirewatch.encoding import decode_page
 from wirewatch.pagekind import (
     ARTICLE_LD_TYPES,
+    PageKind,
     article_headlines,
     jsonld_blocks,
     jsonld_objects,
@@ -156,19 +157,20 @@ def extract_article(body: bytes, *, url: str, content_type: str = "", min_words:
     signs = page_signs(url=url, og_type=page.get("og_type"), ld_types=ld_types, page_title=title,
                        feed_title=feed_title,
                        linked_headlines=(0, 0.0) if declared_article else linked_headline_share(tree))
-    if verdict(signs).verdict == "not_article":  # the text's signs could only add to these
-        return Rejection(reason=f"not an article: a list of other pages ({verdict(signs).reason})")
+    before_text = verdict(signs)
+    if before_text.verdict == "not_article":  # the text's signs could only add to these
+        return listing_rejection(before_text)
     raw_text, source = main_text(tree, page_text, url, ld_objects)
     cleaned = clean_text(raw_text, title=title)
     text, site_lines = strip_known(cleaned.text, boilerplate)
     text = with_standfirst(text, lead)
     words = word_count(text)
-    kind = verdict(signs + text_signs(text=text, links=links, page_title=title, feed_title=feed_title,
+    kind = verdict(signs + text_signs(text=text, words=words, links=links, page_title=title, feed_title=feed_title,
                                       min_words=min_words))
     if not text.strip():
         return Rejection(reason="not an article: no article text found")
     if kind.verdict == "not_article":
-        return Rejection(reason=f"not an article: a list of other pages ({kind.reason})")
+        return listing_rejection(kind)
     cleaned = CleanText(text=text, wire_note=cleaned.wire_note, paywall_cut=cleaned.paywall_cut,
                         removed_lines=cleaned.removed_lines + site_lines)
     flags = quality_flags(cleaned, words, summary=summary, min_words=min_words)
@@ -194,6 +196,10 @@ def extract_article(body: bytes, *, url: str, content_type: str = "", min_words:
                     **({"encoding_note": decoded.note} if decoded.note else {}),
                     **({"mojibake_repaired": True} if repaired else {})},
     )
+
+
+def listing_rejection(kind: PageKind) -> Rejection:
+    return Rejection(reason=f"not an article: a list of other pages ({kind.reason})")
 
 
 def main_text(tree, page_text: str, url: str, ld_objects: list[dict]) -> tuple[str, str]:
@@ -229,9 +235,10 @@ def with_standfirst(text: str, lead: str | None) -> str:
     if not lead:
         return text
     first, _, rest = text.partition("\n")
-    if normalize_for_hash(first) == normalize_for_hash(lead):
+    normal_lead = normalize_for_hash(lead)
+    if normalize_for_hash(first) == normal_lead:
         return f"{first}\n\n{rest}" if rest else first
-    if normalize_for_hash(lead) in normalize_for_hash(text[:len(lead) * 3]):
+    if normal_lead in normalize_for_hash(text[:len(lead) * 3]):
         return text  # inside the first paragraph: not a block of its own
     return f"{lead}\n\n{text}" if text else lead
 

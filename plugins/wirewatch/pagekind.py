@@ -23,15 +23,12 @@ Signs, with the weight each adds towards "not an article" (negative: towards "ar
 from __future__ import annotations
 
 import json
-import logging
 import re
 from dataclasses import dataclass
 from typing import Iterator, Literal
 from urllib.parse import unquote, urlsplit
 
 from wirewatch.text import normalize_for_hash, word_count
-
-LOGGER = logging.getLogger(__name__)
 
 ARTICLE_LD_TYPES = frozenset({
     "Article", "NewsArticle", "ReportageNewsArticle", "AnalysisNewsArticle", "OpinionNewsArticle",
@@ -226,11 +223,11 @@ def page_signs(*, url: str, og_type: str | None, ld_types: set[str], page_title:
     return signs
 
 
-def text_signs(*, text: str, links: frozenset[str], page_title: str | None, feed_title: str | None,
+def text_signs(*, text: str, words: int, links: frozenset[str], page_title: str | None, feed_title: str | None,
                min_words: int) -> list[Sign]:
-    """The signs of the extracted text: teasers, length, a headline the feed did not list."""
+    """The signs of the extracted text (of `words` words): teasers, length, a headline the feed
+    did not list."""
     signs: list[Sign] = []
-    words = word_count(text)
     if feed_title and page_title and not same_headline(feed_title, page_title) \
             and shared_words(feed_title, page_title) < HEADLINE_SHARED_MIN:
         if words < min_words:  # a removed story, an error page served as 200
@@ -260,5 +257,5 @@ def classify_page(*, url: str, og_type: str | None, ld_types: set[str], page_tit
     """All the signs of a page and its text, weighed."""
     return verdict(page_signs(url=url, og_type=og_type, ld_types=ld_types, page_title=page_title,
                               feed_title=feed_title, linked_headlines=linked_headlines)
-                   + text_signs(text=text, links=links, page_title=page_title, feed_title=feed_title,
-                                min_words=min_words))
+                   + text_signs(text=text, words=word_count(text), links=links, page_title=page_title,
+                                feed_title=feed_title, min_words=min_words))
