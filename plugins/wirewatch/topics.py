@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import NamedTuple
 
 from wirewatch.actors import KINDS, Gazetteer, load_gazetteer
 from wirewatch.config import ConfigError, check_keys, check_unique_ids, load_entries, string_list
@@ -101,6 +102,11 @@ class Relevance:
     evidence: tuple[str, ...]
 
 
+class _Marks(NamedTuple):
+    negated: set[int]  # tokens a negation cue rules out
+    background: set[int]  # sentences about the past
+
+
 @dataclass(frozen=True, kw_only=True)
 class Taxonomy:
     version: str
@@ -134,9 +140,11 @@ class Taxonomy:
         body = tokens or tokenize(text)
         headline = tokenize(title or "", with_sentences=False)
         year = year or datetime.now(timezone.utc).year
-        title_matches, body_matches = self._matches(headline, year, rules), self._matches(body, year, rules)
-        if not self._relevance(headline, body, year, rules, {s for _, s in title_matches},
-                               {s for _, s in body_matches}).conflict:
+        title_marks, body_marks = self._marks(headline, year, rules), self._marks(body, year, rules)
+        title_matches = self._matches(headline, rules, title_marks)
+        body_matches = self._matches(body, rules, body_marks)
+        if not self._relevance((headline, title_marks, {s for _, s in title_matches}),
+                               (body, body_marks, {s for _, s in body_matches}), rules).conflict:
             return []
         in_title = {topic for topic, _ in title_matches}
         # A headline framing the story otherwise ("... in drills", "test-fires") rules the topic out.
@@ -175,19 +183,23 @@ class Taxonomy:
             return Relevance(conflict=False, sentences=0, evidence=())
         headline, body = tokenize(title or "", with_sentences=False), tokens or tokenize(text)
         year = year or datetime.now(timezone.utc).year
-        return self._relevance(headline, body, year, rules, {s for _, s in self._matches(headline, year, rules)},
-                               {s for _, s in self._matches(body, year, rules)})
+        parts = []
+        for tokens in (headline, body):
+            marks = self._marks(tokens, year, rules)
+            parts.append((tokens, marks, {s for _, s in self._matches(tokens, rules, marks)}))
+        return self._relevance(*parts, rules)
 
-    def _relevance(self, headline: Tokens, body: Tokens, year: int, rules: LanguageRules,
-                   title_topic_sentences: set[int], topic_sentences: set[int]) -> Relevance:
-        """Context phrases, and sentences matching a topic's rule, in enough sentences."""
+    def _relevance(self, title: tuple[Tokens, _Marks, set[int]], body: tuple[Tokens, _Marks, set[int]],
+                   rules: LanguageRules) -> Relevance:
+        """Context phrases, and sentences matching a topic's rule, in enough sentences (each part:
+        its tokens, their marks, and the sentences matching a topic)."""
         if rules.context is None:  # no context phrases for the language: the gate is open
             return Relevance(conflict=True, sentences=0, evidence=())
         evidence: list[str] = []
         sentences = 0
-        for tokens, is_title, matched in ((headline, True, title_topic_sentences), (body, False, topic_sentences)):
-            negated = self._negated_tokens(tokens, rules)
-            background = set() if is_title else self._background_sentences(tokens, year, rules)
+        for tokens, (negated, background), matched in (title, body):
+            if tokens is title[0]:  # a headline is the news, whatever year it names
+                background = set()
             found: set[int] = set()
             for first, last, _ in rules.context.occurrences(tokens):
                 sentence = tokens.sentence_of[first]
@@ -200,13 +212,17 @@ class Taxonomy:
         # A topic's rule alone does not make an article about war ("killed" in a storm): it takes
         # at least one context phrase, then topic sentences count towards the rest.
         enough = not self.conflict_min_sentences or (bool(evidence) and sentences >= max(
-            self.conflict_min_sentences, self.conflict_min_share * len(body.sentences)))
+            self.conflict_min_sentences, self.conflict_min_share * len(body[0].sentences)))
         return Relevance(conflict=enough, sentences=sentences, evidence=tuple(evidence))
 
-    def _matches(self, tokens: Tokens, year: int, rules: LanguageRules) -> set[tuple[int, int]]:
+    def _marks(self, tokens: Tokens, year: int, rules: LanguageRules) -> _Marks:
+        """The negated tokens and the background sentences of a text (computed once for tagging
+        and the relevance gate)."""
+        return _Marks(self._negated_tokens(tokens, rules), self._background_sentences(tokens, year, rules))
+
+    def _matches(self, tokens: Tokens, rules: LanguageRules, marks: _Marks) -> set[tuple[int, int]]:
         """(topic index, sentence index) of every sentence that matches a topic."""
-        negated = self._negated_tokens(tokens, rules)
-        background = self._background_sentences(tokens, year, rules)
+        negated, background = marks
         roles: dict[tuple[int, int], set[str]] = {}
         sentence_of = tokens.sentence_of
         for first, _last, payloads in rules.phrases.occurrences(tokens):
