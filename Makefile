@@ -11,8 +11,8 @@ help:  ## list the targets
 demo:  ## run the ingest DAG once over the bundled offline corpus and print a summary
 	@$(BOOT); wirewatch demo
 
-test:  ## run the whole test suite against a real PostgreSQL
-	@$(BOOT); python -m pytest $(PYTEST_ARGS)
+test:  ## run the whole test suite against a real PostgreSQL (and headless Chromium)
+	@$(BOOT); scripts/test-prereqs.sh; python -m pytest $(PYTEST_ARGS)
 
 airflow:  ## start Airflow (standalone) with this project's dags/ and plugins/ on 127.0.0.1
 	@$(BOOT); scripts/airflow-standalone.sh
