@@ -114,3 +114,21 @@ def airflow_db() -> str:
     """Airflow's own metadata database (SQLite in a temporary AIRFLOW_HOME), migrated once."""
     ensure_airflow_db()
     return _AIRFLOW_HOME
+
+
+@pytest.fixture(scope="session")
+def airflow_api(template_db: str, airflow_db: str, tmp_path_factory: pytest.TempPathFactory):
+    """A real `airflow api-server` on a loopback port for the whole session (tests/airflow_server.py):
+    this repo's plugins and dags, SimpleAuthManager users `admin` and `viewer` with known passwords,
+    over its own migrated warehouse (`.database_url`). `.token(user)`, `.headers(user)`, `.base_url`."""
+    from airflow_server import start_airflow_api
+
+    name = f"wirewatch_test_{os.getpid()}_api_server"
+    _admin_execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    _admin_execute(f"CREATE DATABASE {name} TEMPLATE {template_db}")
+    try:
+        with start_airflow_api(database_url=_url_for(name), airflow_home=airflow_db,
+                               workdir=tmp_path_factory.mktemp("airflow-api-server")) as api:
+            yield api
+    finally:
+        _admin_execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
