@@ -1,23 +1,201 @@
+"""The monitoring page and its JSON endpoints over a warehouse loaded from the demo corpus by the real
+stage functions. Who may read and act is Airflow's decision (tests/test_monitor_auth.py checks it
+against a real Airflow API server); here a stand-in `Access` names the user by a header, so the
+page's own logic (windows, charts, filters, pages, actions and their audit log) is tested fast."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
 import psycopg2
+import pytest
+from conftest import query, scalar
+from fastapi import Header, HTTPException
 from fastapi.testclient import TestClient
 
-from wirewatch import warehouse
+from wirewatch import dashboard, pipeline, warehouse
+from wirewatch.demo import import_demo_feeds
 from wirewatch.feeds import FeedSpec
-from wirewatch.monitor import create_app
+from wirewatch.monitor import Access, create_app
 
 
-def test_monitor_page_shows_feed_health(settings):
-    with psycopg2.connect(settings.database_url) as conn:
-        warehouse.upsert_feeds(conn, [FeedSpec(url="http://127.0.0.1/a.xml", name="Broken <feed>")])
-        with conn.cursor() as cur:
-            cur.execute("UPDATE feeds SET last_status = 'error', error_streak = 2, last_error = 'HTTP 404'")
-    client = TestClient(create_app(lambda: settings))
-    page = client.get("/")
+class _User:
+    def __init__(self, name: str):
+        self.name = name
+
+    def get_name(self) -> str:
+        return self.name
+
+
+def _user(x_test_user: str | None = Header(default=None)) -> _User:
+    if not x_test_user:
+        raise HTTPException(401, "Not authenticated")
+    return _User(x_test_user)
+
+
+def _editor(x_test_user: str | None = Header(default=None)) -> None:
+    if _user(x_test_user).name != "admin":
+        raise HTTPException(403, "Forbidden")
+
+
+ACCESS = Access(user=_user, read=_user, edit=_editor)
+ADMIN = {"X-Test-User": "admin"}
+ACTION = {**ADMIN, "X-Requested-By": "wirewatch"}
+
+
+def run_stages(settings, run_id: str) -> None:
+    for stage in (lambda: pipeline.poll_feeds(0, 1, run_id=run_id, settings=settings),
+                  lambda: pipeline.fetch_articles(0, 1, run_id=run_id, settings=settings),
+                  lambda: pipeline.extract_articles(run_id=run_id, settings=settings),
+                  lambda: pipeline.dedup_articles(run_id=run_id, settings=settings),
+                  lambda: pipeline.tag_articles(run_id=run_id, settings=settings)):
+        stage()
+
+
+@pytest.fixture
+def demo(settings, corpus):
+    """The demo corpus loaded by one run of every stage."""
+    import_demo_feeds(settings, corpus.base_url)
+    run_stages(settings, "manual__2026-12-03T10:00:00+00:00")
+    return settings
+
+
+@pytest.fixture
+def client(settings):
+    return TestClient(create_app(lambda: settings, access=ACCESS))
+
+
+def test_every_route_needs_the_access_dependencies(client):
+    assert client.get("/").status_code == 401
+    assert client.get("/api/feeds").status_code == 401
+    assert client.post("/api/retag", headers={"X-Requested-By": "wirewatch"}).status_code == 401
+    viewer = {"X-Test-User": "viewer", "X-Requested-By": "wirewatch"}
+    assert client.get("/", headers=viewer).status_code == 200
+    assert client.post("/api/retag", headers=viewer).status_code == 403
+
+
+def test_dashboard_over_the_demo_corpus(demo, client, db):
+    page = client.get("/", headers=ADMIN)
     assert page.status_code == 200
-    assert "Broken &lt;feed&gt;" in page.text and "HTTP 404" in page.text and "failing" in page.text
-    assert "No pipeline run recorded yet." in page.text
-    assert client.get("/api/feeds").json()[0]["error_streak"] == 2
-    assert client.get("/api/nonsense").json() == []
+    html = page.text
+    # The demo corpus dates from 2024: the windows end at its newest article, and the page says so.
+    assert "id='window-notice'" in html and "ends at the newest data" in html
+    assert html.count("<svg") == 2 and "New stories per topic per day" in html
+    assert re.search(r"<title>[^<]+: [1-9]\d* articles</title>", html), "the hourly chart has no articles"
+    feeds = scalar(db, "SELECT count(*) FROM feeds")
+    assert html.count("data-feed-id=") == min(feeds, 25)
+    story_title = scalar(db, "SELECT title FROM report_stories ORDER BY last_seen_at DESC LIMIT 1")
+    assert story_title.replace("'", "&#x27;") in html
+    assert "/dags/news_ingest/runs/manual__2026-12-03T10%3A00%3A00%2B00%3A00" in html
+    assert "<time datetime=" in html and "ago</time>" in html
+    assert "id='trending-topic'" in html
+
+
+def test_windows_end_at_the_newest_data_only_when_nothing_is_recent(demo, db):
+    with psycopg2.connect(demo.database_url) as conn:
+        old = dashboard.window(conn)
+        assert not old.live and old.end == old.newest
+        newest = scalar(db, "SELECT max(coalesce(published_at, feed_published_at, first_seen_at)) FROM articles "
+                            "WHERE status = 'extracted'")
+        assert old.end == newest
+        hours = dashboard.hourly_volume(conn, old.end)
+        assert len(hours) == 48 and sum(h["articles"] for h in hours) >= 1
+        daily = dashboard.topic_daily(conn, old.end)
+        assert len(daily["days"]) == 14 and daily["days"][-1] == newest.astimezone(timezone.utc).date().isoformat()
+        assert sum(map(sum, daily["series"].values())) >= 1
+        live = dashboard.window(conn, now=newest + timedelta(hours=3))
+        assert live.live and live.end == newest + timedelta(hours=3)
+
+
+def test_json_endpoints(demo, client):
+    feeds = client.get("/api/feeds", params={"per_page": 2}, headers=ADMIN).json()
+    assert len(feeds["rows"]) == 2 and feeds["pages"] == -(-feeds["total"] // 2)
+    assert client.get("/api/feeds", params={"status": "nonsense"}, headers=ADMIN).status_code == 422
+    stories = client.get("/api/stories", headers=ADMIN).json()
+    assert stories["total"] >= 1 and all(row["copies"] for row in stories["rows"])
+    runs = client.get("/api/runs", headers=ADMIN).json()
+    assert runs["rows"][0]["extracted"] >= 1 and runs["rows"][0]["airflow_url"].startswith("/dags/news_ingest/runs/")
+    volume = client.get("/api/volume", headers=ADMIN).json()
+    assert volume["live"] is False and len(volume["hours"]) == 48
+    assert set(client.get("/api/trending", headers=ADMIN).json()) >= {"topics", "actors"}
+    assert client.get("/api/topic-volume", headers=ADMIN).json()["series"]
+    assert client.get("/api/quality", headers=ADMIN).json()["total"] >= 1
+    assert client.get("/api/nonsense", headers=ADMIN).status_code == 404
+
+
+def test_feed_filters_and_pages(settings, client):
+    with psycopg2.connect(settings.database_url) as conn:
+        warehouse.upsert_feeds(conn, [FeedSpec(url=f"http://127.0.0.1/{i}.xml", name=f"Feed {i:02}",
+                                               tags=("ukraine",) if i % 2 else ("sahel",)) for i in range(30)])
+        with conn.cursor() as cur:
+            cur.execute("UPDATE feeds SET last_status = 'error', error_streak = 3, last_error = 'HTTP 404' "
+                        "WHERE name = 'Feed 07'")
+            cur.execute("UPDATE feeds SET enabled = false WHERE name = 'Feed 08'")
+    first = client.get("/", headers=ADMIN).text
+    assert first.count("data-feed-id=") == 25 and "page 1 of 2 (30 in all)" in first
+    assert first.index("Feed 07") < first.index("Feed 00"), "failing feeds come first"
+    assert client.get("/", params={"feeds_page": 2}, headers=ADMIN).text.count("data-feed-id=") == 5
+    failing = client.get("/", params={"status": "failing"}, headers=ADMIN).text
+    assert failing.count("data-feed-id=") == 1 and "HTTP 404" in failing
+    tagged = client.get("/api/feeds", params={"tag": "ukraine", "per_page": 100}, headers=ADMIN).json()
+    assert tagged["total"] == 15 and all("ukraine" in row["tags"] for row in tagged["rows"])
+    assert client.get("/api/feeds", params={"status": "disabled"}, headers=ADMIN).json()["rows"][0]["feed"] == "Feed 08"
+
+
+def test_actions_change_the_warehouse_and_are_recorded(demo, client, db):
+    feed_id = scalar(db, "SELECT min(id) FROM feeds")
+    refused = client.post(f"/api/feeds/{feed_id}/disable", headers=ADMIN)
+    assert refused.status_code == 403 and "X-Requested-By" in refused.json()["detail"]
+    cross_site = client.post(f"/api/feeds/{feed_id}/disable", headers={**ACTION, "Origin": "https://evil.example"})
+    assert cross_site.status_code == 403
+    assert scalar(db, "SELECT enabled FROM feeds WHERE id = %s", (feed_id,)) is True
+
+    done = client.post(f"/api/feeds/{feed_id}/disable", headers=ACTION)
+    assert done.status_code == 200 and done.json()["result"]["enabled"] is False
+    assert scalar(db, "SELECT enabled FROM feeds WHERE id = %s", (feed_id,)) is False
+    assert client.post(f"/api/feeds/{feed_id}/poll", headers=ACTION).status_code == 404  # disabled: not polled
+    assert client.post(f"/api/feeds/{feed_id}/enable", headers=ACTION).json()["result"]["enabled"] is True
+    db.cursor().execute("UPDATE feeds SET next_poll_at = now() + interval '1 day' WHERE id = %s", (feed_id,))
+    assert client.post(f"/api/feeds/{feed_id}/poll", headers=ACTION).status_code == 200
+    assert scalar(db, "SELECT next_poll_at <= now() FROM feeds WHERE id = %s", (feed_id,)) is True
+    # A Bearer-token client is not a browser riding a cookie: no header needed.
+    assert client.post("/api/retag", headers={**ADMIN, "Authorization": "Bearer x"}).json()["result"]["articles_marked"] >= 1
+    assert scalar(db, "SELECT count(*) FROM articles WHERE status = 'extracted' AND tagged_at IS NOT NULL") == 0
+    site = scalar(db, "SELECT split_part(canonical_url, '/', 3) FROM articles a JOIN raw_pages r ON r.article_id = a.id "
+                      "LIMIT 1")
+    marked = client.post(f"/api/sites/{site}/re-extract", headers=ACTION).json()["result"]["articles_marked"]
+    assert marked >= 1 and scalar(db, "SELECT count(*) FROM articles WHERE status = 'fetched'") == marked
+    assert client.post("/api/feeds/999999/enable", headers=ACTION).status_code == 404
+
+    log = query(db, "SELECT username, action, target FROM monitor_actions ORDER BY id")
+    assert log == [("admin", "disable-feed", str(feed_id)), ("admin", "enable-feed", str(feed_id)),
+                   ("admin", "poll-feed", str(feed_id)), ("admin", "retag", None), ("admin", "re-extract-site", site)]
+    assert "re-extract-site" in client.get("/", headers=ADMIN).text
+
+
+def test_trending_marks_spikes_against_the_trailing_mean(settings, db):
+    with psycopg2.connect(settings.database_url) as conn:
+        with conn.cursor() as cur:
+            cur.execute("INSERT INTO topics (id, label, taxonomy_version) VALUES ('drone-strikes', 'Drone strikes', 't'),"
+                        " ('sanctions', 'Sanctions', 't')")
+        end = datetime(2026, 6, 15, 12, tzinfo=timezone.utc)
+        # drone strikes: 4 stories today, none before -> spike; sanctions: 1 a day every day -> none
+        plan = [("drone-strikes", end - timedelta(hours=h)) for h in (1, 2, 3, 4)]
+        plan += [("sanctions", end - timedelta(days=d, hours=1)) for d in range(15)]
+        with conn.cursor() as cur:
+            for i, (topic, seen) in enumerate(plan):
+                cur.execute("INSERT INTO stories (first_seen_at, last_seen_at, articles, outlets) VALUES (%s, %s, 1, 1) "
+                            "RETURNING id", (seen, seen))
+                story = cur.fetchone()[0]
+                cur.execute("INSERT INTO articles (url, canonical_url, status, story_id, published_at) "
+                            "VALUES (%s, %s, 'extracted', %s, %s) RETURNING id", (f"u{i}", f"u{i}", story, seen))
+                cur.execute("INSERT INTO article_topics (article_id, topic_id, score, matches, evidence, taxonomy_version)"
+                            " VALUES (%s, %s, 1, 1, '', 't')", (cur.fetchone()[0], topic))
+        rows = {row["id"]: row for row in dashboard.trending(conn, end, kind="topic")}
+    assert rows["drone-strikes"]["last_24h"] == 4 and rows["drone-strikes"]["spike"] is True
+    assert rows["sanctions"]["last_24h"] == 1 and rows["sanctions"]["daily_mean"] == 1.0
+    assert rows["sanctions"]["spike"] is False
 
 
 def test_plugin_registers_app_and_nav_link(airflow_db):
@@ -25,18 +203,3 @@ def test_plugin_registers_app_and_nav_link(airflow_db):
 
     assert WirewatchMonitorPlugin.fastapi_apps[0]["url_prefix"] == "/wirewatch"
     assert WirewatchMonitorPlugin.external_views[0]["href"] == "wirewatch/"
-
-
-def test_monitor_shows_extraction_quality_per_site(settings):
-    with psycopg2.connect(settings.database_url) as conn, conn.cursor() as cur:
-        cur.execute("""INSERT INTO articles (url, canonical_url, status, site_name, word_count, quality_flags, wire_source)
-                       VALUES ('https://a.example/1', 'https://a.example/1', 'extracted', 'Gazette', 400, '{}', 'AP'),
-                              ('https://a.example/2', 'https://a.example/2', 'extracted', 'Gazette', 100,
-                               '{paywall_teaser,short}', NULL)""")
-        warehouse.learn_site_lines(conn, "a.example", [{1: "Follow us on Telegram."}] * 3)
-    client = TestClient(create_app(lambda: settings))
-    quality = client.get("/api/quality").json()
-    assert quality == [{"site": "Gazette", "articles": 2, "clean": 1, "paywall_teaser": 1, "mojibake": 0,
-                        "consent_text": 0, "short": 1, "wire_copies": 1, "avg_words": 250}]
-    assert [row["sample"] for row in client.get("/api/boilerplate").json()] == ["Follow us on Telegram."]
-    assert "Learned site boilerplate" in client.get("/").text
