@@ -8,7 +8,12 @@ from __future__ import annotations
 from html import escape
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies.
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#999999")
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000")
+OTHER = "#9aa5b1"  # the "other" series: grey, behind the named ones
+
+
+def _colour(index: int, name: str) -> str:
+    return OTHER if name == "other" else PALETTE[index % len(PALETTE)]
 
 
 def _nice_max(value: float) -> int:
@@ -33,7 +38,7 @@ def bar_chart(labels: list[str], series: dict[str, list[int]], *, title: str, wi
     bar_w = max(1.0, (group_w - 2) / max(len(series), 1))
     parts = [_frame(width, height, title, left, top, plot_w, plot_h, top_value)]
     for s, (name, values) in enumerate(series.items()):
-        colour = PALETTE[s % len(PALETTE)]
+        colour = _colour(s, name)
         for i, value in enumerate(values):
             h = plot_h * value / top_value
             x = left + i * group_w + 1 + s * bar_w
@@ -42,8 +47,9 @@ def bar_chart(labels: list[str], series: dict[str, list[int]], *, title: str, wi
     for i, label in enumerate(labels):
         if i % tick_every == 0:
             parts.append(f'<text x="{left + i * group_w:.1f}" y="{height - 10}" font-size="10">{escape(label)}</text>')
-    parts.append(_legend(list(series), width))
-    return _svg(width, height, title, parts)
+    legend, extra = _legend(list(series), width, height)
+    parts.append(legend)
+    return _svg(width, height + extra, title, parts)
 
 
 def line_chart(labels: list[str], series: dict[str, list[int]], *, title: str, width: int = 720,
@@ -55,7 +61,7 @@ def line_chart(labels: list[str], series: dict[str, list[int]], *, title: str, w
     step = plot_w / max(len(labels) - 1, 1)
     parts = [_frame(width, height, title, left, top, plot_w, plot_h, top_value)]
     for s, (name, values) in enumerate(series.items()):
-        colour = PALETTE[s % len(PALETTE)]
+        colour = _colour(s, name)
         points = [(left + i * step, top + plot_h - plot_h * v / top_value) for i, v in enumerate(values)]
         parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" '
                      f'points="{" ".join(f"{x:.1f},{y:.1f}" for x, y in points)}"/>')
@@ -65,8 +71,9 @@ def line_chart(labels: list[str], series: dict[str, list[int]], *, title: str, w
         if i % 2 == 0 or len(labels) <= 8:
             parts.append(f'<text x="{left + i * step - 12:.1f}" y="{height - 10}" font-size="10">'
                          f'{escape(label[5:])}</text>')
-    parts.append(_legend(list(series), width))
-    return _svg(width, height, title, parts)
+    legend, extra = _legend(list(series), width, height)
+    parts.append(legend)
+    return _svg(width, height + extra, title, parts)
 
 
 def _frame(width: int, height: int, title: str, left: int, top: int, plot_w: float, plot_h: float,
@@ -78,13 +85,17 @@ def _frame(width: int, height: int, title: str, left: int, top: int, plot_w: flo
             f'<text x="{left - 4}" y="{top + plot_h}" font-size="10" text-anchor="end">0</text>')
 
 
-def _legend(names: list[str], width: int) -> str:
-    x, items = width - 8, []
-    for s, name in reversed(list(enumerate(names))):
-        x -= 14 + 6.5 * len(name)
-        items.append(f'<rect x="{x:.0f}" y="6" width="10" height="10" fill="{PALETTE[s % len(PALETTE)]}"/>'
-                     f'<text x="{x + 13:.0f}" y="15" font-size="11">{escape(name)}</text>')
-    return "".join(items)
+def _legend(names: list[str], width: int, top: int) -> tuple[str, int]:
+    """Colour keys in rows from `top` down, wrapped at the width. -> (svg, height used)."""
+    x, y, items = 36.0, top, []
+    for s, name in enumerate(names):
+        size = 20 + 6.2 * len(name)
+        if x + size > width and x > 36:
+            x, y = 36.0, y + 16
+        items.append(f'<rect x="{x:.0f}" y="{y}" width="10" height="10" fill="{_colour(s, name)}"/>'
+                     f'<text x="{x + 13:.0f}" y="{y + 9}" font-size="11">{escape(name)}</text>')
+        x += size
+    return "".join(items), (y - top + 18 if names else 0)
 
 
 def _svg(width: int, height: int, title: str, parts: list[str]) -> str:
