@@ -99,6 +99,10 @@ def migrate(conn: Connection, sql_dir: Path) -> list[str]:
                     "INSERT INTO schema_migrations (version, name, checksum) VALUES (%s, %s, %s)",
                     (migration.version, migration.name, migration.checksum),
                 )
+                # The analysts' role reads every report_* view, including one this migration added.
+                cur.execute("SELECT to_regprocedure('wirewatch_grant_reader()') IS NOT NULL")
+                if cur.fetchone()[0]:
+                    cur.execute("SELECT wirewatch_grant_reader()")
             conn.commit()
         except Exception as exc:
             conn.rollback()
