@@ -155,34 +155,15 @@ def topic_daily(conn: Connection, end: datetime, *, days: int = 14, top: int = 6
 
 def trending(conn: Connection, end: datetime, *, kind: str, trailing_days: int = 14, limit: int = 10) -> list[Row]:
     """Topics (`kind` "topic") or actors ("actor") by stories first seen in the 24 h before `end`,
-    beside their mean per day over the `trailing_days` before that, and whether that is a spike."""
-    link, key, names = {"topic": ("article_topics", "topic_id", "topics t ON t.id = l.topic_id"),
-                        "actor": ("article_actors", "actor_id", "actors t ON t.id = l.actor_id")}[kind]
-    name = "t.label" if kind == "topic" else "t.name"
+    beside their mean per day over the `trailing_days` before that, and whether that is a spike
+    (the warehouse's `wirewatch_spikes`, which report_spikes and the digest use too)."""
     with dict_cursor(conn) as cur:
-        cur.execute(
-            f"""WITH counted AS (
-                    SELECT l.{key} AS id, {name} AS name,
-                           count(DISTINCT s.id) FILTER (WHERE s.first_seen_at > %(end)s::timestamptz - interval '1 day')
-                               AS last_24h,
-                           count(DISTINCT s.id) FILTER (WHERE s.first_seen_at <= %(end)s::timestamptz - interval '1 day')
-                               AS before
-                    FROM stories s
-                    JOIN articles a ON a.story_id = s.id AND a.status = 'extracted'
-                    JOIN {link} l ON l.article_id = a.id
-                    JOIN {names}
-                    WHERE s.first_seen_at > %(end)s::timestamptz - (%(days)s + 1) * interval '1 day'
-                      AND s.first_seen_at <= %(end)s
-                    GROUP BY 1, 2)
-                SELECT id, name, last_24h, round(before::numeric / %(days)s, 2)::float8 AS daily_mean
-                FROM counted WHERE last_24h > 0
-                ORDER BY last_24h DESC, name LIMIT %(limit)s""",
-            {"end": end, "days": trailing_days, "limit": limit})
-        rows = cur.fetchall()
-    for row in rows:
-        row["ratio"] = round(row["last_24h"] / max(row["daily_mean"], 1.0), 2)
-        row["spike"] = row["last_24h"] >= SPIKE_MIN_STORIES and row["ratio"] >= SPIKE_RATIO
-    return rows
+        cur.execute("""SELECT id, name, last_24h, daily_mean, ratio, is_spike AS spike
+                       FROM wirewatch_spikes(%(end)s, %(days)s, %(ratio)s, %(min)s) WHERE kind = %(kind)s
+                       ORDER BY last_24h DESC, name LIMIT %(limit)s""",
+                    {"end": end, "days": trailing_days, "ratio": SPIKE_RATIO, "min": SPIKE_MIN_STORIES,
+                     "kind": kind, "limit": limit})
+        return cur.fetchall()
 
 
 def latest_stories(conn: Connection, *, page: int = 1, per_page: int = 20, articles_shown: int = 8) -> Page:
