@@ -3,9 +3,10 @@
 
 Polls the due RSS/Atom feeds, fetches each new article (the page is kept, compressed),
 extracts its text and metadata on all cores, groups copies of one
-story, tags topics and actors, and loads everything into the wirewatch warehouse
-(`WIREWATCH_DATABASE_URL`). PostgreSQL holds the queue and all state; tasks pass only
-shard numbers and counts. Every task can be retried or re-run without duplicating rows.
+story, tags topics and actors, and loads everything into the wirewatch warehouse (the Airflow
+Connection `wirewatch_warehouse`, else `WIREWATCH_DATABASE_URL`). PostgreSQL holds the queue and
+all state; tasks pass only shard numbers and counts. Every task can be retried or re-run without
+duplicating rows.
 
 ```
 plan_poll -> poll_feeds[shard…] -> plan_fetch -> fetch_articles[shard…] -> extract -> dedup -> tag -> report
@@ -20,6 +21,7 @@ from datetime import datetime, timedelta, timezone
 from airflow.sdk import dag, task
 
 from wirewatch import pipeline
+from wirewatch.settings import task_settings
 from wirewatch_tasks import process_stored_pages
 
 HTTP_POOL = "wirewatch_http"
@@ -47,19 +49,20 @@ default_args = {
 def news_ingest():
     @task
     def plan_poll() -> list[dict[str, int]]:
-        return pipeline.plan_poll()
+        return pipeline.plan_poll(task_settings())
 
     @task(pool=HTTP_POOL, map_index_template="{{ task.op_kwargs['shard']['shard'] }}")
     def poll_feeds(shard: dict[str, int], run_id: str | None = None) -> dict:
-        return pipeline.poll_feeds(shard["shard"], shard["shards"], run_id=run_id)
+        return pipeline.poll_feeds(shard["shard"], shard["shards"], run_id=run_id, settings=task_settings())
 
     @task
     def plan_fetch(_polled: list[dict]) -> list[dict[str, int]]:
-        return pipeline.plan_fetch()
+        return pipeline.plan_fetch(task_settings())
 
     @task(pool=HTTP_POOL, map_index_template="{{ task.op_kwargs['shard']['shard'] }}")
     def fetch_articles(shard: dict[str, int], run_id: str | None = None) -> dict:
-        return pipeline.fetch_articles(shard["shard"], shard["shards"], run_id=run_id)
+        return pipeline.fetch_articles(shard["shard"], shard["shards"], run_id=run_id,
+                                       settings=task_settings())
 
     polled = poll_feeds.expand(shard=plan_poll())
     fetched = fetch_articles.expand(shard=plan_fetch(polled))

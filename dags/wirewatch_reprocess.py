@@ -19,6 +19,7 @@ from datetime import datetime, timedelta, timezone
 from airflow.sdk import Param, dag, task
 
 from wirewatch import pipeline
+from wirewatch.settings import task_settings
 from wirewatch_tasks import process_stored_pages
 
 STATUSES = ["extracted", "rejected", "failed"]
@@ -48,7 +49,7 @@ def wirewatch_reprocess():
         return pipeline.mark_for_reprocess(
             site=params.get("site"),
             since=datetime.fromisoformat(since).replace(tzinfo=timezone.utc) if since else None,
-            statuses=tuple(params.get("statuses") or STATUSES))
+            statuses=tuple(params.get("statuses") or STATUSES), settings=task_settings())
 
     process_stored_pages(mark())
 

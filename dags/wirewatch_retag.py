@@ -18,6 +18,7 @@ from datetime import datetime, timedelta, timezone
 from airflow.sdk import Param, dag, task
 
 from wirewatch import pipeline, report
+from wirewatch.settings import task_settings
 
 
 @dag(
@@ -35,15 +36,15 @@ from wirewatch import pipeline, report
 def wirewatch_retag():
     @task
     def mark(params: dict | None = None) -> int:
-        return pipeline.mark_for_retag() if params.get("all") else 0
+        return pipeline.mark_for_retag(task_settings()) if params.get("all") else 0
 
     @task
     def tag(_marked: int, run_id: str | None = None) -> dict:
-        return pipeline.tag_articles(run_id=run_id)
+        return pipeline.tag_articles(run_id=run_id, settings=task_settings())
 
     @task
     def report_run(_tagged: dict, run_id: str | None = None) -> dict:
-        return report.log_run_summary(run_id)
+        return report.log_run_summary(run_id, task_settings())
 
     report_run(tag(mark()))
 

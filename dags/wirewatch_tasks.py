@@ -12,6 +12,7 @@ from __future__ import annotations
 from airflow.sdk import task
 
 from wirewatch import pipeline, report
+from wirewatch.settings import task_settings
 
 
 def process_stored_pages(upstream):
@@ -19,18 +20,18 @@ def process_stored_pages(upstream):
 
     @task
     def extract(_upstream, run_id: str | None = None) -> dict:
-        return pipeline.extract_articles(run_id=run_id)
+        return pipeline.extract_articles(run_id=run_id, settings=task_settings())
 
     @task
     def dedup(_extracted: dict, run_id: str | None = None) -> dict:
-        return pipeline.dedup_articles(run_id=run_id)
+        return pipeline.dedup_articles(run_id=run_id, settings=task_settings())
 
     @task
     def tag(_deduped: dict, run_id: str | None = None) -> dict:
-        return pipeline.tag_articles(run_id=run_id)
+        return pipeline.tag_articles(run_id=run_id, settings=task_settings())
 
     @task
     def report_run(_tagged: dict, run_id: str | None = None) -> dict:
-        return report.log_run_summary(run_id)
+        return report.log_run_summary(run_id, task_settings())
 
     return report_run(tag(dedup(extract(upstream))))

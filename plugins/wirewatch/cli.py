@@ -14,7 +14,7 @@ import psycopg2.errors
 
 from wirewatch import migrations, warehouse
 from wirewatch.config import ConfigError
-from wirewatch.db import connect, ensure_database
+from wirewatch.db import connect, ensure_database, redact_url
 from wirewatch.settings import Settings, SettingsError
 
 COMMANDS: dict[tuple[str, ...], Callable[[argparse.Namespace, Settings], int]] = {}
@@ -348,8 +348,10 @@ def main(argv: list[str] | None = None) -> int:
               "Run `wirewatch db migrate` (or `make migrate`).", file=sys.stderr)
         return 2
     except psycopg2.OperationalError as exc:
-        print(f"error: cannot use the warehouse at {settings.database_url}: {str(exc).strip()}\n"
-              "Set WIREWATCH_DATABASE_URL, or run `make migrate` to bootstrap one.", file=sys.stderr)
+        reason = redact_url(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__,
+                            settings.database_url)
+        print(f"error: cannot use the warehouse at {redact_url(settings.database_url)}: {reason} "
+              "(set WIREWATCH_DATABASE_URL, or run `make migrate` to bootstrap one)", file=sys.stderr)
         return 2
     except OSError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -66,6 +66,14 @@ def open_connection(database_url: str, **kwargs) -> Connection:
     raise WarehouseConnectError(message)
 
 
+def _parse_dsn(database_url: str) -> dict[str, str]:
+    try:
+        return psycopg2.extensions.parse_dsn(database_url)
+    except psycopg2.Error as exc:
+        message = redact_url(str(exc).strip(), database_url)
+    raise WarehouseConnectError(message)
+
+
 @contextmanager
 def connect(database_url: str, *, autocommit: bool = False) -> Iterator[Connection]:
     """Open a connection; commit on success, roll back on error, always close."""
@@ -106,15 +114,7 @@ def dict_cursor(conn: Connection) -> psycopg2.extras.RealDictCursor:
 
 def ensure_database(database_url: str) -> bool:
     """Create the URL's database if it does not exist yet; returns True if it was created."""
-    try:
-        params = psycopg2.extensions.parse_dsn(database_url)
-    except psycopg2.Error as exc:
-        message = redact_url(str(exc).strip(), database_url)
-    else:
-        message = None
-    if message is not None:
-        raise WarehouseConnectError(message)
-    dbname = params.get("dbname")
+    dbname = _parse_dsn(database_url).get("dbname")
     if not dbname:
         raise ValueError(f"the warehouse URL names no database: {redact_url(database_url)!r}")
     try:

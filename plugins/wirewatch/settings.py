@@ -1,15 +1,18 @@
-"""All runtime settings in one place, read from WIREWATCH_* environment variables."""
+"""All runtime settings in one place, read from WIREWATCH_* environment variables; inside Airflow
+tasks the warehouse may come from the Airflow Connection `wirewatch_warehouse` instead (`task_settings`)."""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/wirewatch"
 DEFAULT_USER_AGENT = "wirewatch/0.1 (news monitoring; +https://github.com/wirewatch/wirewatch)"
+# The Airflow Connection (postgres type) DAG tasks take the warehouse from, when it is defined.
+WAREHOUSE_CONN_ID = "wirewatch_warehouse"
 
 
 class SettingsError(ValueError):
@@ -132,3 +135,38 @@ class Settings:
             host_delay_seconds=_env_float("WIREWATCH_HOST_DELAY_SECONDS", default.host_delay_seconds),
             obey_robots_txt=_env("WIREWATCH_OBEY_ROBOTS_TXT", "true").lower() not in ("0", "false", "no"),
         )
+
+
+def task_settings() -> Settings:
+    """Settings for code running in an Airflow task: `Settings.from_env()`, with the warehouse taken
+    from the Airflow Connection `wirewatch_warehouse` when it is defined (secrets backends, the
+    metadata DB or AIRFLOW_CONN_WIREWATCH_WAREHOUSE), else WIREWATCH_DATABASE_URL. Call it from task
+    code only: the CLI, the demo and the tests use `Settings.from_env()`."""
+    settings = Settings.from_env()
+    url = airflow_warehouse_url()
+    return settings if url is None else replace(settings, database_url=url)
+
+
+def airflow_warehouse_url(conn_id: str = WAREHOUSE_CONN_ID) -> str | None:
+    """The libpq DSN of Airflow Connection `conn_id`, read through the postgres provider's hook
+    (what its get_conn() would connect with), or None when no such connection is defined.
+    Airflow is imported here, not at module level: the library works without it."""
+    import psycopg2.extensions
+    from airflow.providers.postgres.hooks.postgres import PostgresHook
+    from airflow.sdk.exceptions import AirflowNotFoundException
+    from airflow.sdk.log import mask_secret
+
+    hook = PostgresHook(postgres_conn_id=conn_id)
+    try:
+        conn = hook.connection  # registers the password and extras with the secrets masker
+    except AirflowNotFoundException:
+        return None
+    login, password, port = conn.login, conn.password, conn.port
+    if conn.extra_dejson.get("iam", False):  # as PostgresHook.get_conn(): a short-lived IAM token
+        login, password, port = hook.get_iam_token(conn)
+    params = {"host": conn.host, "port": port, "user": login, "password": password, "dbname": conn.schema}
+    params |= {key: value for key, value in conn.extra_dejson.items() if key not in hook.ignored_extra_options}
+    dsn = psycopg2.extensions.make_dsn(**{key: value for key, value in params.items() if value not in (None, "")})
+    if password:
+        mask_secret(dsn)  # the DSN quotes the password, maybe escaped: mask the whole string too
+    return dsn
