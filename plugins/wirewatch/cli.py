@@ -13,6 +13,7 @@ import psycopg2
 import psycopg2.errors
 
 from wirewatch import migrations, warehouse
+from wirewatch.airflow_home import AirflowSetupError, ensure_airflow_home
 from wirewatch.config import ConfigError
 from wirewatch.db import connect, ensure_database, redact_url
 from wirewatch.settings import Settings, SettingsError
@@ -20,9 +21,11 @@ from wirewatch.settings import Settings, SettingsError
 COMMANDS: dict[tuple[str, ...], Callable[[argparse.Namespace, Settings], int]] = {}
 
 
-def command(*path: str):
+def command(*path: str, airflow: bool = False):
+    """Register a command; `airflow=True`: it runs Airflow, which needs an Airflow home set up first."""
     def register(func):
         COMMANDS[path] = func
+        func.needs_airflow = airflow
         return func
     return register
 
@@ -240,7 +243,7 @@ def summary(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-@command("demo",)
+@command("demo", airflow=True)
 def demo(args: argparse.Namespace, settings: Settings) -> int:
     """Run news_ingest once, offline, over the bundled demo corpus and print a summary."""
     from wirewatch.demo import run_demo
@@ -339,8 +342,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     try:
+        if args.func.needs_airflow:
+            ensure_airflow_home()  # before Airflow is imported: it reads its configuration then
         return args.func(args, settings)
-    except (ConfigError, migrations.MigrationError) as exc:
+    except (ConfigError, migrations.MigrationError, AirflowSetupError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except (psycopg2.errors.UndefinedTable, psycopg2.errors.UndefinedColumn) as exc:

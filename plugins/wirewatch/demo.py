@@ -27,6 +27,7 @@ from urllib.parse import unquote, urlsplit
 import yaml
 
 from wirewatch import migrations, warehouse
+from wirewatch.airflow_home import check_dags_folder
 from wirewatch.db import connect, ensure_database
 from wirewatch.feeds import load_feed_list
 from wirewatch.report import format_summary, run_summary
@@ -186,6 +187,7 @@ def run_demo(settings: Settings, *, port: int = DEFAULT_DEMO_PORT, verbose: bool
     os.environ.setdefault("WIREWATCH_ALLOWED_NETWORKS", LOOPBACK_NETWORKS)
     # Every demo outlet lives on the one loopback host: no need to space requests out.
     os.environ.setdefault("WIREWATCH_HOST_DELAY_SECONDS", "0")
+    check_dags_folder()
     ensure_airflow_db()
     applied = prepare_warehouse(settings)
     print(f"warehouse ready ({len(applied)} migrations applied)" if applied else "warehouse up to date")
