@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make airflow`: Airflow standalone (api-server, scheduler, dag-processor, triggerer) with this
 # project's dags/ and plugins/, on 127.0.0.1. Expects the environment of scripts/bootstrap.sh.
-#   UNPAUSE=1            create news_ingest unpaused (default: paused, unpause it in the UI)
+#   UNPAUSE=1            run news_ingest unpaused, also when it exists already (e.g. after `make demo`);
+#                        default: paused, unpause it in the UI
 #   WIREWATCH_DEMO=0     do not serve the demo corpus / load the demo feeds
 #   AIRFLOW__API__PORT   UI port (default 8080)
 set -euo pipefail
@@ -14,6 +15,15 @@ export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION=$([ "${UNPAUSE:-0}" = 1 ] && e
 wirewatch db migrate
 airflow db migrate >/dev/null
 airflow pools set wirewatch_http 8 "HTTP fetches of wirewatch (feeds and article pages)" >/dev/null
+if [ "${UNPAUSE:-0}" = 1 ]; then
+    # Paused-at-creation (above) applies to new DAGs only; `make demo` already created news_ingest,
+    # paused. `dags unpause` sets the flag in the metadata DB directly (a no-op for a DAG not there
+    # yet, which the dag-processor then creates unpaused), so no need to wait for Airflow to start.
+    airflow dags unpause news_ingest >/dev/null 2>&1 \
+        || echo "warning: could not unpause news_ingest; unpause it in the UI" >&2
+fi
+# The warehouse URL as shown below, without its password.
+warehouse="$(python -c 'import os; from wirewatch.db import redact_url; print(redact_url(os.environ["WIREWATCH_DATABASE_URL"]))')"
 
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
@@ -33,7 +43,7 @@ cat <<MSG
   Password:    printed by Airflow below, and kept in
                $AIRFLOW_HOME/simple_auth_manager_passwords.json.generated
   DAG:         news_ingest $( [ "${UNPAUSE:-0}" = 1 ] && echo "(unpaused: runs every 15 minutes)" || echo "(paused: unpause it in the UI, or rerun with UNPAUSE=1)")
-  Warehouse:   $WIREWATCH_DATABASE_URL
+  Warehouse:   $warehouse
   Stop with Ctrl-C.
 
 MSG
