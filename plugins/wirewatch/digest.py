@@ -1,0 +1,224 @@
+"""The digest: what changed in the last day, as HTML and Markdown files with PNG charts.
+
+`build_digest` reads the warehouse (top stories per topic with their outlet counts, spikes of
+topics and actors against their trailing daily mean, feed-health warnings, topic volume over
+14 days); `write_digest` renders it into a folder:
+
+    <out>/digest-<until>.html   the digest, charts embedded by file name
+    <out>/digest-<until>.md     the same in Markdown
+    <out>/digest-<until>-topic-volume.png, <out>/digest-<until>-spikes.png
+    <out>/latest.html, latest.md  copies of the newest digest
+
+The `news_digest` DAG and `wirewatch digest` both call `write_digest`.
+"""
+
+from __future__ import annotations
+
+import html
+import shutil
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from wirewatch import dashboard
+from wirewatch.db import Connection, dict_cursor
+
+STORIES_PER_TOPIC = 5
+VOLUME_DAYS = 14
+
+
+@dataclass
+class Digest:
+    since: datetime
+    until: datetime
+    topics: list[dict] = field(default_factory=list)  # {"id", "label", "stories": [...], "total"}
+    untagged: list[dict] = field(default_factory=list)  # the most carried stories without a topic
+    spikes: list[dict] = field(default_factory=list)
+    feed_warnings: list[dict] = field(default_factory=list)
+    volume: dict = field(default_factory=dict)  # dashboard.topic_daily
+    totals: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DigestFiles:
+    html: Path
+    markdown: Path
+    charts: tuple[Path, ...]
+
+
+def build_digest(conn: Connection, *, until: datetime | None = None, days: int = 1, spike_ratio: float = 2.0,
+                 spike_min_stories: int = 3, per_topic: int = STORIES_PER_TOPIC) -> Digest:
+    """The digest of the `days` before `until` (default now)."""
+    until = until or datetime.now(timezone.utc)
+    digest = Digest(since=until - timedelta(days=days), until=until)
+    window = {"since": digest.since, "until": until}
+    with dict_cursor(conn) as cur:
+        cur.execute("""SELECT t.id, t.label, s.story_id, s.title, s.representative_url, s.outlets, s.articles,
+                              s.first_seen_at
+                       FROM report_stories s
+                       JOIN report_story_topics st ON st.story_id = s.story_id
+                       JOIN topics t ON t.id = st.topic_id
+                       WHERE s.first_seen_at > %(since)s AND s.first_seen_at <= %(until)s
+                       ORDER BY t.label, s.outlets DESC, s.articles DESC, s.first_seen_at, s.story_id""", window)
+        by_topic: dict[str, dict] = {}
+        for row in cur.fetchall():
+            topic = by_topic.setdefault(row["id"], {"id": row["id"], "label": row["label"], "stories": [], "total": 0})
+            topic["total"] += 1
+            if len(topic["stories"]) < per_topic:
+                topic["stories"].append({k: row[k] for k in ("story_id", "title", "representative_url", "outlets",
+                                                             "articles", "first_seen_at")})
+        digest.topics = sorted(by_topic.values(), key=lambda t: (-t["total"], t["label"]))
+        cur.execute("""SELECT s.story_id, s.title, s.representative_url, s.outlets, s.articles, s.first_seen_at
+                       FROM report_stories s
+                       WHERE s.first_seen_at > %(since)s AND s.first_seen_at <= %(until)s
+                         AND NOT EXISTS (SELECT 1 FROM report_story_topics st WHERE st.story_id = s.story_id)
+                       ORDER BY s.outlets DESC, s.articles DESC, s.first_seen_at LIMIT %(limit)s""",
+                    {**window, "limit": per_topic})
+        digest.untagged = cur.fetchall()
+        cur.execute("""SELECT kind, id, name, last_24h, daily_mean, ratio FROM wirewatch_spikes(%s, 14, %s, %s)
+                       WHERE is_spike ORDER BY ratio DESC, last_24h DESC, name""",
+                    (until, spike_ratio, spike_min_stories))
+        digest.spikes = cur.fetchall()
+        cur.execute("""SELECT feed, url, status, error_streak, last_error, last_success_at FROM report_feed_health
+                       WHERE status IN ('failing', 'never polled')
+                          OR (status = 'disabled' AND feed_id IN (SELECT id FROM feeds WHERE disabled_reason
+                                                                  IS DISTINCT FROM 'disabled by hand'))
+                       ORDER BY status, error_streak DESC, feed""")
+        digest.feed_warnings = cur.fetchall()
+        cur.execute("""SELECT count(*) AS stories, coalesce(sum(articles), 0) AS articles,
+                              count(*) FILTER (WHERE outlets > 1) AS syndicated
+                       FROM report_stories WHERE first_seen_at > %(since)s AND first_seen_at <= %(until)s""", window)
+        digest.totals = cur.fetchone()
+    digest.volume = dashboard.topic_daily(conn, until, days=VOLUME_DAYS)
+    return digest
+
+
+def write_digest(digest: Digest, out_dir: Path) -> DigestFiles:
+    """Render the digest's files into `out_dir` (created if missing); -> their paths."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = f"digest-{digest.until.astimezone(timezone.utc):%Y-%m-%dT%H%M}"
+    charts = []
+    volume_png = out_dir / f"{stem}-topic-volume.png"
+    _volume_chart(digest.volume, volume_png)
+    charts.append(volume_png)
+    if digest.spikes:
+        spikes_png = out_dir / f"{stem}-spikes.png"
+        _spikes_chart(digest.spikes, spikes_png)
+        charts.append(spikes_png)
+    html_path, md_path = out_dir / f"{stem}.html", out_dir / f"{stem}.md"
+    html_path.write_text(render_html(digest, [c.name for c in charts]), encoding="utf-8")
+    md_path.write_text(render_markdown(digest, [c.name for c in charts]), encoding="utf-8")
+    shutil.copyfile(html_path, out_dir / "latest.html")
+    shutil.copyfile(md_path, out_dir / "latest.md")
+    return DigestFiles(html=html_path, markdown=md_path, charts=tuple(charts))
+
+
+def _when(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _heading(d: Digest) -> str:
+    return f"wirewatch digest: {_when(d.since)} to {_when(d.until)}"
+
+
+def _summary(d: Digest) -> str:
+    t = d.totals
+    return (f"{t.get('stories', 0)} new stories ({t.get('articles', 0)} articles; {t.get('syndicated', 0)} carried "
+            f"by several outlets), {len(d.topics)} topics, {len(d.spikes)} spikes, "
+            f"{len(d.feed_warnings)} feed warnings.")
+
+
+def _spike_line(s: dict) -> str:
+    return (f"{s['kind']} {s['name']}: {s['last_24h']} stories in 24 h, {s['ratio']:g}× the daily mean of "
+            f"{s['daily_mean']:g}")
+
+
+def render_markdown(d: Digest, charts: list[str]) -> str:
+    lines = [f"# {_heading(d)}", "", _summary(d), ""]
+    lines += ["## Spikes", ""] + ([f"- {_spike_line(s)}" for s in d.spikes] or ["None."]) + [""]
+    lines += ["## Top stories by topic", ""]
+    for topic in d.topics:
+        lines += [f"### {topic['label']} ({topic['total']} {'story' if topic['total'] == 1 else 'stories'})", ""]
+        lines += [f"- [{s['title']}]({s['representative_url']}) — {s['outlets']} "
+                  f"{'outlet' if s['outlets'] == 1 else 'outlets'}" for s in topic["stories"]]
+        lines.append("")
+    if not d.topics:
+        lines += ["No tagged stories in this window.", ""]
+    if d.untagged:
+        lines += ["### Without a topic", ""]
+        lines += [f"- [{s['title']}]({s['representative_url']}) — {s['outlets']} outlets" for s in d.untagged]
+        lines.append("")
+    lines += ["## Feed health", ""]
+    lines += [f"- {f['feed']} ({f['status']}, {f['error_streak']} errors in a row): {f['last_error'] or ''}"
+              for f in d.feed_warnings] or ["All feeds healthy."]
+    lines += ["", "## Topic volume, last 14 days", ""] + [f"![{c}]({c})" for c in charts] + [""]
+    return "\n".join(lines)
+
+
+def render_html(d: Digest, charts: list[str]) -> str:
+    e = html.escape
+    parts = [f"<h1>{e(_heading(d))}</h1><p>{e(_summary(d))}</p><h2>Spikes</h2>"]
+    parts.append("<ul>" + "".join(f"<li>{e(_spike_line(s))}</li>" for s in d.spikes) + "</ul>" if d.spikes
+                 else "<p>None.</p>")
+    parts.append("<h2>Top stories by topic</h2>")
+    for topic in d.topics:
+        parts.append(f"<h3 id='topic-{e(topic['id'])}'>{e(topic['label'])} ({topic['total']})</h3><ul>" + "".join(
+            f"<li><a href='{e(s['representative_url'] or '')}'>{e(s['title'] or '')}</a> — {s['outlets']} "
+            f"{'outlet' if s['outlets'] == 1 else 'outlets'}</li>" for s in topic["stories"]) + "</ul>")
+    if not d.topics:
+        parts.append("<p>No tagged stories in this window.</p>")
+    if d.untagged:
+        parts.append("<h3>Without a topic</h3><ul>" + "".join(
+            f"<li><a href='{e(s['representative_url'] or '')}'>{e(s['title'] or '')}</a> — {s['outlets']} outlets</li>"
+            for s in d.untagged) + "</ul>")
+    parts.append("<h2>Feed health</h2>")
+    parts.append("<ul>" + "".join(f"<li>{e(f['feed'])} ({e(f['status'])}, {f['error_streak']} errors in a row): "
+                                  f"{e(f['last_error'] or '')}</li>" for f in d.feed_warnings) + "</ul>"
+                 if d.feed_warnings else "<p>All feeds healthy.</p>")
+    parts.append("<h2>Charts</h2>" + "".join(f"<p><img src='{e(c)}' alt='{e(c)}'></p>" for c in charts))
+    return ("<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+            f"<title>{e(_heading(d))}</title><style>body{{font-family:system-ui,sans-serif;max-width:60rem;"
+            "margin:1.5rem auto;color:#1d2733}} img{{max-width:100%}}</style></head><body>"
+            + "".join(parts) + "</body></html>")
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display: files only
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _volume_chart(volume: dict, path: Path) -> None:
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(9, 3.6), dpi=100)
+    days = [d[5:] for d in volume.get("days", [])]
+    for name, values in volume.get("series", {}).items():
+        ax.plot(days, values, marker="o", linewidth=1.8, label=name, color="#9aa5b1" if name == "other" else None)
+    ax.set_title("New stories per topic per day")
+    ax.set_ylabel("stories")
+    ax.tick_params(axis="x", labelrotation=45, labelsize=8)
+    ax.grid(axis="y", alpha=0.3)
+    if volume.get("series"):
+        ax.legend(fontsize=7, ncol=2, loc="upper left", frameon=False)
+    else:
+        ax.text(0.5, 0.5, "no tagged stories", ha="center", va="center", transform=ax.transAxes)
+    fig.tight_layout()
+    fig.savefig(path, format="png")
+    plt.close(fig)
+
+
+def _spikes_chart(spikes: list[dict], path: Path) -> None:
+    plt = _pyplot()
+    shown = spikes[:12][::-1]
+    fig, ax = plt.subplots(figsize=(9, 0.45 * len(shown) + 1.2), dpi=100)
+    names = [f"{s['name']} ({s['kind']})" for s in shown]
+    ax.barh(names, [s["last_24h"] for s in shown], color="#D55E00", label="stories, last 24 h")
+    ax.scatter([s["daily_mean"] for s in shown], names, color="#0072B2", zorder=3, label="daily mean, 14 days before")
+    ax.set_title("Spikes")
+    ax.legend(fontsize=8, frameon=False, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, format="png")
+    plt.close(fig)

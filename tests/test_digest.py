@@ -1,0 +1,76 @@
+"""The digest over the demo corpus loaded by the real stage functions: files, the seed story under
+its topics, spikes, feed warnings, and charts that are real PNG files."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import psycopg2
+import pytest
+from conftest import scalar
+from test_monitor import run_stages
+
+from wirewatch.demo import import_demo_feeds
+from wirewatch.digest import build_digest, write_digest
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+SEED_TOPICS = ("troop-movements", "mercenary-recruitment", "missile-strikes", "nuclear-posture")
+
+
+@pytest.fixture
+def loaded(settings, corpus):
+    import_demo_feeds(settings, corpus.base_url)
+    run_stages(settings, "manual__digest")
+    return settings
+
+
+def seed_story(db) -> tuple[int, str]:
+    with db.cursor() as cur:
+        cur.execute("SELECT story_id, title FROM report_stories WHERE title ILIKE %s ORDER BY outlets DESC LIMIT 1",
+                    ("%North Korean troop%",))
+        story_id, title = cur.fetchone()
+    return story_id, title
+
+
+def test_digest_files_carry_the_seed_story_under_its_topics(loaded, db, tmp_path):
+    story_id, title = seed_story(db)
+    until = scalar(db, "SELECT first_seen_at FROM stories WHERE id = %s", (story_id,)) + timedelta(hours=1)
+    with psycopg2.connect(loaded.database_url) as conn:
+        digest = build_digest(conn, until=until)
+    files = write_digest(digest, tmp_path)
+    assert files.html.exists() and files.markdown.exists()
+    assert (tmp_path / "latest.html").read_text() == files.html.read_text()
+    topics = {topic["id"]: topic for topic in digest.topics}
+    for topic in SEED_TOPICS:
+        assert story_id in {s["story_id"] for s in topics[topic]["stories"]}, topic
+    seed = next(s for s in topics["troop-movements"]["stories"] if s["story_id"] == story_id)
+    assert seed["outlets"] >= 4
+    markdown = files.markdown.read_text()
+    for topic in SEED_TOPICS:
+        section = markdown.split(f"### {topics[topic]['label']} (", 1)[1].split("###", 1)[0]
+        assert title in section and f"{seed['outlets']} outlets" in section
+    assert title.replace("'", "&#x27;") in files.html.read_text()
+    assert "Broken feed" in markdown  # the demo's broken feeds are warned about
+    assert files.charts and all(c.read_bytes().startswith(PNG_MAGIC) and c.stat().st_size > 5000 for c in files.charts)
+    for chart in files.charts:
+        assert chart.name in markdown and chart.name in files.html.read_text()
+
+
+def test_spikes_in_the_digest_follow_the_threshold(loaded, db, tmp_path):
+    story_id, _ = seed_story(db)
+    until = scalar(db, "SELECT first_seen_at FROM stories WHERE id = %s", (story_id,)) + timedelta(hours=1)
+    with psycopg2.connect(loaded.database_url) as conn:
+        loose = build_digest(conn, until=until, spike_ratio=1.0, spike_min_stories=1)
+        strict = build_digest(conn, until=until, spike_ratio=50.0, spike_min_stories=1)
+    assert loose.spikes and not strict.spikes
+    assert all(s["last_24h"] >= 1 and s["ratio"] >= 1.0 for s in loose.spikes)
+    files = write_digest(loose, tmp_path)
+    assert any(c.name.endswith("-spikes.png") for c in files.charts)
+
+
+def test_an_empty_window_still_gives_a_digest(settings, tmp_path):
+    with psycopg2.connect(settings.database_url) as conn:
+        digest = build_digest(conn)
+    files = write_digest(digest, tmp_path)
+    assert "No tagged stories in this window." in files.markdown.read_text()
+    assert files.charts[0].read_bytes().startswith(PNG_MAGIC)
