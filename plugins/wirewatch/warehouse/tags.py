@@ -1,0 +1,99 @@
+"""Tags and events: the taxonomy and gazetteer mirrored into `topics` and `actors`, articles due
+for tagging, and their topics (with event facts) and actors.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Sequence
+
+import psycopg2.extras
+
+from wirewatch.actors import ActorMention, Gazetteer
+from wirewatch.db import Connection, dict_cursor
+from wirewatch.events import EventFacts
+from wirewatch.topics import Taxonomy, TopicMatch
+from wirewatch.warehouse.base import Row
+
+
+def sync_taxonomy(conn: Connection, taxonomy: Taxonomy, gazetteer: Gazetteer) -> None:
+    """Make `topics` and `actors` mirror the config files; topics no longer defined become inactive."""
+    with conn.cursor() as cur:
+        for topic in taxonomy.topics:
+            cur.execute(
+                """INSERT INTO topics (id, label, description, taxonomy_version, acled_event_type, acled_sub_event_type)
+                   VALUES (%s, %s, %s, %s, %s, %s)
+                   ON CONFLICT (id) DO UPDATE SET label = EXCLUDED.label, description = EXCLUDED.description,
+                       taxonomy_version = EXCLUDED.taxonomy_version, acled_event_type = EXCLUDED.acled_event_type,
+                       acled_sub_event_type = EXCLUDED.acled_sub_event_type, active = true, updated_at = now()""",
+                (topic.id, topic.label, topic.description, taxonomy.version, topic.acled_event_type,
+                 topic.acled_sub_event_type),
+            )
+        cur.execute("UPDATE topics SET active = false WHERE NOT (id = ANY(%s))",
+                    ([t.id for t in taxonomy.topics],))
+        for actor in gazetteer.actors.values():
+            cur.execute(
+                """INSERT INTO actors (id, name, kind, iso_code) VALUES (%s, %s, %s, %s)
+                   ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, kind = EXCLUDED.kind,
+                       iso_code = EXCLUDED.iso_code, updated_at = now()""",
+                (actor.id, actor.name, actor.kind, actor.iso_code),
+            )
+
+
+def articles_to_tag(conn: Connection, taxonomy_version: str, limit: int) -> list[Row]:
+    with dict_cursor(conn) as cur:
+        cur.execute(
+            # The article's year tells the tagger which years mentioned in it are history.
+            """SELECT id, title, text, language, coalesce(published_at, feed_published_at, first_seen_at) AS published,
+                      extract(year FROM coalesce(published_at, feed_published_at, first_seen_at))::int AS year
+               FROM articles
+               WHERE status = 'extracted' AND (tagged_at IS NULL OR taxonomy_version IS DISTINCT FROM %s)
+               ORDER BY id LIMIT %s
+               FOR UPDATE SKIP LOCKED""",
+            (taxonomy_version, limit),
+        )
+        return cur.fetchall()
+
+
+def save_tags(conn: Connection, article_id: int, taxonomy_version: str, topics: Sequence[TopicMatch],
+              actors: Sequence[ActorMention], events: dict[str, EventFacts] | None = None) -> None:
+    """Replace the article's topics (with their event facts) and actors with the new ones
+    (re-tagging leaves no stale rows)."""
+    events = events or {}
+    none = EventFacts()
+    with conn.cursor() as cur:
+        cur.execute("DELETE FROM article_topics WHERE article_id = %s", (article_id,))
+        cur.execute("DELETE FROM article_actors WHERE article_id = %s", (article_id,))
+        psycopg2.extras.execute_values(
+            cur,
+            """INSERT INTO article_topics (article_id, topic_id, score, matches, evidence, evidence_start,
+                                          evidence_end, evidence_spans, in_title, taxonomy_version, killed,
+                                          killed_qualifier, injured, injured_qualifier, casualty_text, places,
+                                          event_date) VALUES %s""",
+            [(article_id, m.topic_id, m.score, m.matches, m.evidence, m.evidence_start, m.evidence_end,
+              json.dumps([list(span) for span in m.evidence_spans]), m.in_title, taxonomy_version,
+              e.killed, e.killed_qualifier, e.injured, e.injured_qualifier, list(e.casualty_text),
+              json.dumps([dataclasses.asdict(p) for p in e.places]), e.event_date)
+             for m in topics for e in [events.get(m.topic_id, none)]],
+        )
+        psycopg2.extras.execute_values(
+            cur,
+            "INSERT INTO article_actors (article_id, actor_id, mentions, in_title, aliases) VALUES %s",
+            [(article_id, a.actor_id, a.mentions, a.in_title, list(a.aliases)) for a in actors],
+        )
+        cur.execute("UPDATE articles SET tagged_at = now(), taxonomy_version = %s WHERE id = %s",
+                    (taxonomy_version, article_id))
+
+
+def record_taxonomy_version(conn: Connection, version: str, *, topics: int, actors: int) -> None:
+    with conn.cursor() as cur:
+        cur.execute("""INSERT INTO taxonomy_versions (version, topics, actors) VALUES (%s, %s, %s)
+                       ON CONFLICT (version) DO UPDATE SET last_used = now()""", (version, topics, actors))
+
+
+def mark_for_retag(conn: Connection) -> int:
+    """Make every extracted article due for tagging again (`wirewatch retag --all`). -> how many."""
+    with conn.cursor() as cur:
+        cur.execute("UPDATE articles SET tagged_at = NULL WHERE status = 'extracted' AND tagged_at IS NOT NULL")
+        return cur.rowcount
