@@ -10,7 +10,11 @@ duplicating rows.
 
 ```
 plan_poll -> poll_feeds[shard…] -> plan_fetch -> fetch_articles[shard…] -> extract -> dedup -> tag -> report
+                                                                                      -> check_*
 ```
+`report` updates the `wirewatch_articles` Asset, on which `news_digest` is scheduled. The
+`check_*` tasks are the data-quality gates (`wirewatch.warehouse.checks`): a failing one shows
+red with the offending count and ids in its log, and the loaded data stays.
 Business logic lives in `plugins/wirewatch/pipeline.py`; this file only wires it.
 """
 
@@ -22,7 +26,7 @@ from airflow.sdk import dag, task
 
 from wirewatch import pipeline
 from wirewatch.settings import task_settings
-from wirewatch_tasks import process_stored_pages
+from wirewatch_tasks import process_stored_pages, quality_checks
 
 HTTP_POOL = "wirewatch_http"
 
@@ -66,7 +70,7 @@ def news_ingest():
 
     polled = poll_feeds.expand(shard=plan_poll())
     fetched = fetch_articles.expand(shard=plan_fetch(polled))
-    process_stored_pages(fetched)
+    quality_checks(process_stored_pages(fetched))
 
 
 news_ingest_dag = news_ingest()

@@ -3,16 +3,24 @@ Tasks shared by the wirewatch DAGs (not a DAG itself): what happens to stored pa
 fetched or marked for reprocessing. Business logic lives in `plugins/wirewatch/pipeline.py`.
 
 ```
-extract -> dedup -> tag -> report_run
+extract -> dedup -> tag -> report_run (outlet: the wirewatch_articles Asset)
 ```
+and the data-quality checks run after a load (`quality_checks`).
 """
 
 from __future__ import annotations
 
-from airflow.sdk import task
+from datetime import timedelta
+
+from airflow.providers.common.sql.operators.sql import SQLCheckOperator
+from airflow.sdk import Asset, task
 
 from wirewatch import pipeline, report
-from wirewatch.settings import task_settings
+from wirewatch.settings import WAREHOUSE_CONN_ID, task_settings
+from wirewatch.warehouse.checks import CHECKS
+
+# The warehouse's articles: updated by every load; the digest is scheduled on it.
+ARTICLES_ASSET = Asset(name="wirewatch_articles", uri="wirewatch://warehouse/articles", group="wirewatch")
 
 
 def process_stored_pages(upstream):
@@ -30,8 +38,21 @@ def process_stored_pages(upstream):
     def tag(_deduped: dict, run_id: str | None = None) -> dict:
         return pipeline.tag_articles(run_id=run_id, settings=task_settings())
 
-    @task
+    @task(outlets=[ARTICLES_ASSET])
     def report_run(_tagged: dict, run_id: str | None = None) -> dict:
         return report.log_run_summary(run_id, task_settings())
 
     return report_run(tag(dedup(extract(upstream))))
+
+
+def quality_checks(upstream) -> list[SQLCheckOperator]:
+    """One check task per rule of `wirewatch.warehouse.checks`, after `upstream`, whatever its
+    outcome. A failing check fails its own task (its log gives the count and the first ids),
+    loads nothing and undoes nothing, and blocks no later run: nothing runs after the checks."""
+    # One retry, soon: for a dropped connection; a rule broken by the data fails again at once.
+    checks = [SQLCheckOperator(task_id=f"check_{name}", conn_id=WAREHOUSE_CONN_ID, sql=sql, retries=1,
+                               retry_delay=timedelta(seconds=10), retry_exponential_backoff=False,
+                               trigger_rule="all_done", doc_md=f"Data-quality check `{name}`.")
+              for name, sql in CHECKS.items()]
+    upstream >> checks
+    return checks

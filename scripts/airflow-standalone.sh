@@ -10,6 +10,8 @@ set -euo pipefail
 host="${AIRFLOW__API__HOST:-127.0.0.1}"
 port="${AIRFLOW__API__PORT:-8080}"
 export AIRFLOW__CORE__EXECUTION_API_SERVER_URL="http://$host:$port/execution/"
+# The DAGs reach the warehouse through this Airflow Connection (its data-quality checks need it).
+export AIRFLOW_CONN_WIREWATCH_WAREHOUSE="${AIRFLOW_CONN_WIREWATCH_WAREHOUSE:-$(python -c 'import os; from wirewatch.settings import connection_json; print(connection_json(os.environ["WIREWATCH_DATABASE_URL"]))')}"
 export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION=$([ "${UNPAUSE:-0}" = 1 ] && echo False || echo True)
 
 wirewatch db migrate

@@ -28,7 +28,7 @@ os.environ["AIRFLOW__CORE__PLUGINS_FOLDER"] = str(Path(__file__).resolve().paren
 from wirewatch import migrations  # noqa: E402
 from wirewatch.db import connect  # noqa: E402
 from wirewatch.demo import LOOPBACK_NETWORKS, CorpusServer, ensure_airflow_db  # noqa: E402
-from wirewatch.settings import REPO_ROOT, Settings  # noqa: E402
+from wirewatch.settings import REPO_ROOT, Settings, connection_json  # noqa: E402
 
 SERVER_URL = os.environ.get("WIREWATCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/wirewatch")
 _counter = itertools.count()
@@ -76,6 +76,8 @@ def db_url(template_db: str) -> str:
 def settings(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Settings:
     """Settings for the test database; also exported, for code (DAG tasks) that reads the environment."""
     monkeypatch.setenv("WIREWATCH_DATABASE_URL", db_url)
+    # The DAGs' SQL check operators reach the warehouse through the Airflow Connection.
+    monkeypatch.setenv("AIRFLOW_CONN_WIREWATCH_WAREHOUSE", connection_json(db_url))
     monkeypatch.setenv("WIREWATCH_READ_TIMEOUT", "3")
     monkeypatch.setenv("WIREWATCH_TOTAL_TIMEOUT", "6")
     monkeypatch.setenv("WIREWATCH_ALLOWED_NETWORKS", LOOPBACK_NETWORKS)

@@ -4,6 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from wirewatch.warehouse.checks import CHECKS
+
 DAGS_DIR = Path(__file__).parents[1] / "dags"
 
 
@@ -32,10 +34,16 @@ def test_every_dag_is_configured_for_unattended_runs(dagbag):
 def test_news_ingest_shape(dagbag):
     dag = dagbag.dags["news_ingest"]
     assert dag.max_active_runs == 1
+    checks = {f"check_{name}" for name in CHECKS}
     assert set(dag.task_ids) == {"plan_poll", "poll_feeds", "plan_fetch", "fetch_articles", "extract", "dedup",
-                                 "tag", "report_run"}
+                                 "tag", "report_run"} | checks
     assert dag.get_task("extract").upstream_task_ids == {"fetch_articles"}
     assert dag.get_task("report_run").upstream_task_ids == {"tag"}
+    assert dag.get_task("report_run").outlets[0].name == "wirewatch_articles"
+    for check in checks:  # leaves after the load, run whatever the load did
+        task = dag.get_task(check)
+        assert task.upstream_task_ids == {"report_run"} and not task.downstream_task_ids
+        assert task.trigger_rule == "all_done"
     assert dag.get_task("poll_feeds").pool == dag.get_task("fetch_articles").pool == "wirewatch_http"
 
 

@@ -31,7 +31,7 @@ from wirewatch.airflow_home import check_dags_folder
 from wirewatch.db import connect, ensure_database
 from wirewatch.feeds import load_feed_list
 from wirewatch.report import format_summary, run_summary
-from wirewatch.settings import REPO_ROOT, Settings
+from wirewatch.settings import REPO_ROOT, Settings, connection_json
 
 LOGGER = logging.getLogger(__name__)
 
@@ -187,6 +187,8 @@ def run_demo(settings: Settings, *, port: int = DEFAULT_DEMO_PORT, verbose: bool
     os.environ.setdefault("WIREWATCH_ALLOWED_NETWORKS", LOOPBACK_NETWORKS)
     # Every demo outlet lives on the one loopback host: no need to space requests out.
     os.environ.setdefault("WIREWATCH_HOST_DELAY_SECONDS", "0")
+    # The DAG's data-quality checks (SQL check operators) reach the warehouse through this Connection.
+    os.environ.setdefault("AIRFLOW_CONN_WIREWATCH_WAREHOUSE", connection_json(settings.database_url))
     check_dags_folder()
     ensure_airflow_db()
     applied = prepare_warehouse(settings)

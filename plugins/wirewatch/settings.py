@@ -147,6 +147,22 @@ def task_settings() -> Settings:
     return settings if url is None else replace(settings, database_url=url)
 
 
+def connection_json(database_url: str) -> str:
+    """A libpq URL or key=value DSN as an Airflow Connection in its JSON form, for
+    AIRFLOW_CONN_WIREWATCH_WAREHOUSE: how the demo, `make airflow` and the tests hand the warehouse
+    of WIREWATCH_DATABASE_URL to the DAGs' SQL check operators."""
+    import json
+
+    import psycopg2.extensions
+
+    params = psycopg2.extensions.parse_dsn(database_url)
+    known = {"host", "port", "user", "password", "dbname"}
+    return json.dumps({"conn_type": "postgres", "host": params.get("host", "127.0.0.1"),
+                       "port": int(params.get("port", 5432)), "login": params.get("user"),
+                       "password": params.get("password"), "schema": params.get("dbname"),
+                       "extra": {k: v for k, v in params.items() if k not in known}})
+
+
 def airflow_warehouse_url(conn_id: str = WAREHOUSE_CONN_ID) -> str | None:
     """The libpq DSN of Airflow Connection `conn_id`, read through the postgres provider's hook
     (what its get_conn() would connect with), or None when no such connection is defined.
