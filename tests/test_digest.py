@@ -74,3 +74,30 @@ def test_an_empty_window_still_gives_a_digest(settings, tmp_path):
     files = write_digest(digest, tmp_path)
     assert "No tagged stories in this window." in files.markdown.read_text()
     assert files.charts[0].read_bytes().startswith(PNG_MAGIC)
+
+
+def test_wirewatch_digest_command(loaded, db, tmp_path, capsys):
+    from wirewatch.cli import main
+
+    story_id, title = seed_story(db)
+    until = scalar(db, "SELECT first_seen_at FROM stories WHERE id = %s", (story_id,)) + timedelta(hours=1)
+    assert main(["digest", "--days", "2", "--until", until.isoformat(), "--out", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    html = next(tmp_path.glob("digest-*.html"))
+    assert str(html) in printed and "new stories" in printed
+    assert title.replace("'", "&#x27;") in html.read_text()
+
+
+@pytest.mark.pipeline
+def test_news_digest_dag_writes_the_digest(loaded, tmp_path, monkeypatch, airflow_db):
+    from wirewatch.demo import load_dag_module
+    from wirewatch.settings import REPO_ROOT
+
+    monkeypatch.setenv("WIREWATCH_DIGEST_DIR", str(tmp_path))
+    monkeypatch.delenv("WIREWATCH_DIGEST_EMAIL", raising=False)
+    dag = load_dag_module(REPO_ROOT / "dags" / "news_digest.py").news_digest_dag
+    assert "wirewatch_articles" in str(dag.timetable.asset_condition)  # on the Asset, and daily
+    run = dag.test()
+    assert str(run.state).endswith("success")
+    assert (tmp_path / "latest.html").exists() and (tmp_path / "latest.md").exists()
+    assert any(p.read_bytes().startswith(PNG_MAGIC) for p in tmp_path.glob("*.png"))

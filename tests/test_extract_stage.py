@@ -3,7 +3,6 @@ learning, re-extraction without refetching, and raw-page retention."""
 
 import dataclasses
 from pathlib import Path
-from datetime import timedelta
 import html
 
 import psycopg2
@@ -11,7 +10,7 @@ import pytest
 import yaml
 
 from conftest import query, scalar
-from wirewatch import pipeline, report, warehouse
+from wirewatch import pipeline, report, retention, warehouse
 from wirewatch.boilerplate import BoilerplateModel, countable_lines, is_boilerplate, line_key, site_of
 from wirewatch.fetch import Download
 
@@ -126,9 +125,10 @@ def test_raw_pages_are_compressed_and_purged_after_retention(settings, db):
     assert original == len(body) and stored < original / 4
     # A page still waiting for extraction is never purged, however old.
     query(db, "UPDATE raw_pages SET fetched_at = now() - interval '400 days' RETURNING 1")
-    with psycopg2.connect(settings.database_url) as conn:
-        assert warehouse.purge_raw_pages(conn, timedelta(days=30)) == 0
+    assert retention.prune(settings)["raw_pages"] == 0
     pipeline.extract_articles(run_id="r1", settings=settings)
+    assert scalar(db, "SELECT count(*) FROM raw_pages") == 1  # kept for reprocessing until its retention
+    assert retention.prune(settings)["raw_pages"] == 1
     assert scalar(db, "SELECT count(*) FROM raw_pages") == 0
     assert scalar(db, "SELECT status FROM articles") == "extracted"
 

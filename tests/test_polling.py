@@ -256,13 +256,18 @@ def test_parallel_workers_never_poll_a_feed_twice(settings, server, db):
     assert scalar(db, "SELECT count(*) FROM fetch_events") == 40
 
 
-def test_old_fetch_events_are_purged_at_planning(settings, server, db):
+def test_old_fetch_events_are_purged_by_retention(settings, server, db):
+    from wirewatch import retention
+
     server.routes["/a"] = send(200, feed_of(server, "a"), "application/rss+xml")
     add_feeds(settings, {"a": server.url("/a")})
     poll(settings)
-    query(db, "UPDATE fetch_events SET polled_at = now() - interval '40 days' RETURNING id")
-    pipeline.plan_poll(settings)
-    assert scalar(db, "SELECT count(*) FROM fetch_events") == 0
+    query(db, "INSERT INTO fetch_events (feed_id, url, outcome) SELECT feed_id, url, outcome FROM fetch_events "
+              "RETURNING id")  # a recent one beside it
+    query(db, "UPDATE fetch_events SET polled_at = now() - interval '40 days' WHERE id = "
+              "(SELECT min(id) FROM fetch_events) RETURNING id")
+    assert retention.prune(settings)["fetch_events"] == 1
+    assert scalar(db, "SELECT count(*) FROM fetch_events") == 1
 
 
 # --- scheduling rules on their own -----------------------------------------------------------

@@ -229,6 +229,43 @@ def retag(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+@command("digest",)
+def digest(args: argparse.Namespace, settings: Settings) -> int:
+    """Write the digest (top stories per topic, spikes, feed warnings, topic volume; HTML, Markdown
+    and PNG charts) of the last day, or of --days days up to --until, into --out
+    (default $WIREWATCH_DIGEST_DIR, .local/digests). The news_digest DAG writes the same."""
+    from datetime import datetime, timezone
+
+    from wirewatch.digest import render_digest
+
+    until = None
+    if args.until:
+        until = datetime.fromisoformat(args.until)
+        until = until if until.tzinfo else until.replace(tzinfo=timezone.utc)
+    rendered = render_digest(settings, until=until, days=args.days, out_dir=args.out)
+    print(f"{rendered['subject']}: {rendered['stories']} new stories, {rendered['topics']} topics, "
+          f"{rendered['spikes']} spikes, {rendered['feed_warnings']} feed warnings")
+    for key in ("html", "markdown"):
+        print(f"  {rendered[key]}")
+    for chart in rendered["charts"]:
+        print(f"  {chart}")
+    return 0
+
+
+@command("prune",)
+def prune(args: argparse.Namespace, settings: Settings) -> int:
+    """Delete, in batches, what is past its retention: raw pages, poll history, one-off site lines, and
+    the LSH band rows of articles older than the dedup window; then VACUUM (ANALYZE). Articles,
+    stories and tags are kept. The wirewatch_maintenance DAG runs the same daily."""
+    from wirewatch import retention
+
+    removed = retention.prune(settings)
+    print(", ".join(f"{kind.replace('_', ' ')}: {n}" for kind, n in removed.items()))
+    if not args.no_vacuum:
+        print(f"vacuumed and analyzed: {', '.join(retention.vacuum(settings))}")
+    return 0
+
+
 @command("summary",)
 def summary(args: argparse.Namespace, settings: Settings) -> int:
     """Print what a pipeline run did (default: the latest run) and the warehouse totals."""
@@ -324,6 +361,11 @@ ARGUMENTS: dict[tuple[str, ...], Callable[[argparse.ArgumentParser], None]] = {
     ("retag",): lambda p: p.add_argument("--all", action="store_true",
                                          help="re-tag every extracted article, not only those tagged with "
                                               "another taxonomy version (e.g. after editing config/actors.yaml)"),
+    ("digest",): lambda p: (
+        p.add_argument("--days", type=int, default=1, help="how many days the digest covers (default: 1)"),
+        p.add_argument("--until", help="end of the window, ISO date or time, UTC unless given (default: now)"),
+        p.add_argument("--out", type=Path, default=None, help="folder to write into (default: $WIREWATCH_DIGEST_DIR)")),
+    ("prune",): lambda p: p.add_argument("--no-vacuum", action="store_true", help="skip VACUUM (ANALYZE)"),
     ("summary",): lambda p: p.add_argument("run_id", nargs="?", help="Airflow run id (default: latest)"),
     ("demo", "serve"): lambda p: p.add_argument("--port", type=int, default=_demo_port(),
                                                 help="corpus server port"),

@@ -20,8 +20,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import logging
+
 from wirewatch import dashboard
-from wirewatch.db import Connection, dict_cursor
+from wirewatch.db import Connection, connect, dict_cursor
+from wirewatch.settings import Settings
+
+LOGGER = logging.getLogger(__name__)
+SMTP_CONN_ID = "smtp_default"
 
 STORIES_PER_TOPIC = 5
 VOLUME_DAYS = 14
@@ -111,6 +117,40 @@ def write_digest(digest: Digest, out_dir: Path) -> DigestFiles:
     shutil.copyfile(html_path, out_dir / "latest.html")
     shutil.copyfile(md_path, out_dir / "latest.md")
     return DigestFiles(html=html_path, markdown=md_path, charts=tuple(charts))
+
+
+def render_digest(settings: Settings, *, until: datetime | None = None, days: int = 1,
+                  out_dir: Path | None = None) -> dict:
+    """Build and write the digest (what `news_digest` and `wirewatch digest` run). -> its files and
+    headline counts, JSON-ready (the task's return value)."""
+    with connect(settings.database_url) as conn:
+        digest = build_digest(conn, until=until, days=days, spike_ratio=settings.spike_ratio,
+                              spike_min_stories=settings.spike_min_stories)
+    files = write_digest(digest, out_dir or settings.digest_dir)
+    LOGGER.info("digest of %s to %s written to %s: %s", _when(digest.since), _when(digest.until), files.html,
+                _summary(digest))
+    return {"html": str(files.html), "markdown": str(files.markdown), "charts": [str(c) for c in files.charts],
+            "subject": _heading(digest), "stories": digest.totals.get("stories", 0), "topics": len(digest.topics),
+            "spikes": len(digest.spikes), "feed_warnings": len(digest.feed_warnings)}
+
+
+def email_digest(rendered: dict, settings: Settings) -> str:
+    """E-mail the rendered digest (HTML, charts attached) through Airflow's SMTP provider, only when
+    WIREWATCH_DIGEST_EMAIL names recipients and the `smtp_default` connection exists. -> what happened."""
+    if not settings.digest_email:
+        return "not sent: WIREWATCH_DIGEST_EMAIL is empty"
+    from airflow.providers.smtp.hooks.smtp import SmtpHook
+    from airflow.sdk.exceptions import AirflowNotFoundException
+
+    try:
+        with SmtpHook(smtp_conn_id=SMTP_CONN_ID) as smtp:
+            smtp.send_email_smtp(to=list(settings.digest_email), subject=rendered["subject"],
+                                 html_content=Path(rendered["html"]).read_text(encoding="utf-8"),
+                                 files=rendered["charts"])
+    except AirflowNotFoundException:
+        return f"not sent: no Airflow connection {SMTP_CONN_ID!r}"
+    LOGGER.info("digest e-mailed to %s", ", ".join(settings.digest_email))
+    return f"sent to {', '.join(settings.digest_email)}"
 
 
 def _when(moment: datetime) -> str:

@@ -94,9 +94,7 @@ def plan_poll(settings: Settings | None = None) -> list[dict[str, int]]:
     settings = _settings(settings)
     with connect(settings.database_url) as conn:
         due = warehouse.count_due_feeds(conn)
-        purged = warehouse.purge_fetch_events(conn, timedelta(days=settings.fetch_event_retention_days))
-    LOGGER.info("%d feeds due; %d fetch events older than %d days purged", due, purged,
-                settings.fetch_event_retention_days)
+    LOGGER.info("%d feeds due", due)
     return _shards(due, settings)
 
 
@@ -271,11 +269,6 @@ def extract_articles(*, run_id: str, settings: Settings | None = None) -> Counts
                     if running is None:
                         break
                     previous, turn = (conns[turn], batch, running.result()), 1 - turn
-        purged = warehouse.purge_raw_pages(conn, timedelta(days=settings.raw_page_retention_days))
-        forgotten = warehouse.purge_site_lines(conn, timedelta(days=settings.raw_page_retention_days))
-        conn.commit()
-    LOGGER.info("%d raw pages past %d days of retention dropped; %d one-off site lines forgotten", purged,
-                settings.raw_page_retention_days, forgotten)
     return _finish(settings, run_id, "extract", 0, counts, reasons, by_site)
 
 

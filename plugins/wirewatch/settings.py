@@ -83,6 +83,18 @@ class Settings:
     fetch_event_retention_days: int = 30
     # Raw article pages are kept (compressed) this long so `wirewatch reprocess` can re-extract them.
     raw_page_retention_days: int = 30
+    # LSH band rows of articles seen longer ago than the dedup window plus this margin are pruned
+    # (a late-found article still matches copies seen up to the margin beyond the window).
+    band_retention_margin_days: int = 7
+    # Rows deleted per transaction by the maintenance DAG (short locks, steady WAL).
+    retention_batch_size: int = 5000
+    # Where `news_digest` and `wirewatch digest` write the digest (relative paths: to the repo).
+    digest_dir: Path = REPO_ROOT / ".local" / "digests"
+    # A topic or actor spikes at this multiple of its trailing 14-day daily mean, with this many stories.
+    spike_ratio: float = 2.0
+    spike_min_stories: int = 3
+    # Recipients of the daily digest by e-mail (through Airflow's smtp_default connection); none: no e-mail.
+    digest_email: tuple[str, ...] = ()
     # Extraction processes inside the extract task; 0 = one per CPU core.
     extract_workers: int = 0
     # Article fetches: at least this long between two requests to one host, and robots.txt obeyed.
@@ -131,6 +143,13 @@ class Settings:
             poll_workers=_env_int("WIREWATCH_POLL_WORKERS", default.poll_workers),
             fetch_event_retention_days=_env_int("WIREWATCH_FETCH_EVENT_RETENTION_DAYS", default.fetch_event_retention_days),
             raw_page_retention_days=_env_int("WIREWATCH_RAW_PAGE_RETENTION_DAYS", default.raw_page_retention_days),
+            band_retention_margin_days=_env_int("WIREWATCH_BAND_RETENTION_MARGIN_DAYS",
+                                                default.band_retention_margin_days),
+            retention_batch_size=_env_int("WIREWATCH_RETENTION_BATCH_SIZE", default.retention_batch_size),
+            digest_dir=REPO_ROOT / _env("WIREWATCH_DIGEST_DIR", str(default.digest_dir)),
+            spike_ratio=_env_float("WIREWATCH_SPIKE_RATIO", default.spike_ratio),
+            spike_min_stories=_env_int("WIREWATCH_SPIKE_MIN_STORIES", default.spike_min_stories),
+            digest_email=tuple(a.strip() for a in _env("WIREWATCH_DIGEST_EMAIL", "").split(",") if a.strip()),
             extract_workers=_env_int("WIREWATCH_EXTRACT_WORKERS", default.extract_workers),
             host_delay_seconds=_env_float("WIREWATCH_HOST_DELAY_SECONDS", default.host_delay_seconds),
             obey_robots_txt=_env("WIREWATCH_OBEY_ROBOTS_TXT", "true").lower() not in ("0", "false", "no"),

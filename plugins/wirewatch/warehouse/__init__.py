@@ -28,7 +28,7 @@ from wirewatch.warehouse.articles import (  # noqa: F401
 )
 from wirewatch.warehouse.stories import (  # noqa: F401
     articles_to_dedup, begin_dedup, band_candidates, assign_story, refresh_stories, articles_without_bands,
-    save_bands, merge_article, record_revisions,
+    save_bands, merge_article, record_revisions, prune_bands,
 )
 from wirewatch.warehouse.tags import (  # noqa: F401
     sync_taxonomy, articles_to_tag, save_tags, record_taxonomy_version, mark_for_retag,

@@ -163,13 +163,15 @@ def mark_for_reprocess(conn: Connection, *, site: str | None = None, since: date
         return cur.rowcount
 
 
-def purge_raw_pages(conn: Connection, older_than: timedelta) -> int:
-    """Drop raw pages past their retention, except those still waiting for the extract step."""
+def purge_raw_pages(conn: Connection, older_than: timedelta, limit: int) -> int:
+    """Drop up to `limit` raw pages past their retention, except those still waiting for the
+    extract step. -> how many."""
     with conn.cursor() as cur:
         cur.execute(
-            """DELETE FROM raw_pages r USING articles a
-               WHERE r.article_id = a.id AND a.status <> 'fetched' AND r.fetched_at < now() - %s""",
-            (older_than,),
+            """DELETE FROM raw_pages WHERE article_id IN (
+                   SELECT r.article_id FROM raw_pages r JOIN articles a ON a.id = r.article_id
+                   WHERE a.status <> 'fetched' AND r.fetched_at < now() - %s LIMIT %s)""",
+            (older_than, limit),
         )
         return cur.rowcount
 
@@ -217,8 +219,11 @@ def learn_site_lines(conn: Connection, site: str, articles: Sequence[dict[int, s
             )
 
 
-def purge_site_lines(conn: Connection, older_than: timedelta) -> int:
-    """Forget lines seen in only one article long ago: story sentences, not boilerplate."""
+def purge_site_lines(conn: Connection, older_than: timedelta, limit: int) -> int:
+    """Forget up to `limit` lines seen in only one article long ago: story sentences, not
+    boilerplate. -> how many."""
     with conn.cursor() as cur:
-        cur.execute("DELETE FROM site_lines WHERE articles = 1 AND last_seen < now() - %s", (older_than,))
+        cur.execute("""DELETE FROM site_lines WHERE (site, line_key) IN (
+                           SELECT site, line_key FROM site_lines
+                           WHERE articles = 1 AND last_seen < now() - %s LIMIT %s)""", (older_than, limit))
         return cur.rowcount

@@ -163,9 +163,11 @@ def record_fetch_event(conn: Connection, feed_id: int, *, url: str, outcome: str
         )
 
 
-def purge_fetch_events(conn: Connection, keep: timedelta) -> int:
+def purge_fetch_events(conn: Connection, keep: timedelta, limit: int) -> int:
+    """Drop up to `limit` poll-history rows older than `keep`. -> how many."""
     with conn.cursor() as cur:
-        cur.execute("DELETE FROM fetch_events WHERE polled_at < now() - %s", (keep,))
+        cur.execute("DELETE FROM fetch_events WHERE id IN (SELECT id FROM fetch_events WHERE polled_at < now() - %s "
+                    "LIMIT %s)", (keep, limit))
         return cur.rowcount
 
 

@@ -40,7 +40,9 @@ DEDUP_CONTEXT = {"wirewatch_dedup_context(bigint, text, text)": f"""
                                           AND story_id IS NOT NULL
             ORDER BY first_seen_at, id LIMIT 1) AS same_page_id,
            exact.id AS exact_id, exact.story_id AS exact_story_id,
-           me.story_id AS previous_story_id, me.lsh_bands AS old_bands,
+           me.story_id AS previous_story_id,
+           -- Pruned bands have no rows left to keep: all of them are written again.
+           CASE WHEN me.bands_pruned_at IS NULL THEN me.lsh_bands END AS old_bands,
            (SELECT count(*) FROM articles other WHERE other.story_id = me.story_id AND other.id <> me.id) AS companions
     FROM articles me
     LEFT JOIN LATERAL (SELECT id, story_id FROM articles
@@ -126,7 +128,7 @@ ASSIGN_STATEMENTS = {
                          SELECT {SEEN_AT}, {SEEN_AT}, 1, 1, id FROM articles WHERE id = $1 AND $2::bigint IS NULL
                          RETURNING id)
         UPDATE articles SET story_id = coalesce($2, (SELECT id FROM created)), duplicate_of = $3,
-            similarity = $4, url_key = $5, lsh_bands = $6, shingle_count = $7, deduped_at = now(),
+            similarity = $4, url_key = $5, lsh_bands = $6, shingle_count = $7, bands_pruned_at = NULL, deduped_at = now(),
             updated_at = now()
         WHERE id = $1""",
     # $2 the new band keys, $3 the old ones (kept keys are neither deleted nor inserted twice).
@@ -189,7 +191,8 @@ def save_bands(conn: Connection, article_id: int, band_keys: Sequence[int], shin
     """Index the bands of an article that has none yet (see pipeline.index_missing_bands)."""
     bands = {k: v for k, v in ASSIGN_STATEMENTS.items() if "bands" in k}
     with conn.cursor() as cur:
-        cur.execute("UPDATE articles SET lsh_bands = %(bands)s::bigint[], shingle_count = %(shingles)s "
+        cur.execute("UPDATE articles SET lsh_bands = %(bands)s::bigint[], shingle_count = %(shingles)s, "
+                    "bands_pruned_at = NULL "
                     "WHERE id = %(id)s;\n" + _execute(conn, bands, "%(id)s, %(bands)s::bigint[], '{}'::bigint[]"),
                     {"bands": list(band_keys), "shingles": shingle_count, "id": article_id})
 
@@ -246,3 +249,22 @@ def record_revisions(conn: Connection, article_ids: Sequence[int]) -> None:
                       OR last.text_hash IS DISTINCT FROM a.text_hash)""",
             (list(article_ids),),
         )
+
+
+def prune_bands(conn: Connection, seen_before: datetime, limit: int) -> tuple[int, int]:
+    """Delete the band rows of up to `limit` articles seen before `seen_before` (no new article can
+    match them any more), through the (band_key, article_id) index. -> (articles, band rows)."""
+    with conn.cursor() as cur:
+        cur.execute(
+            f"""WITH old AS (
+                    SELECT id, lsh_bands FROM articles
+                    WHERE bands_pruned_at IS NULL AND lsh_bands IS NOT NULL AND {SEEN_AT} < %s
+                    ORDER BY {SEEN_AT}, id LIMIT %s FOR UPDATE SKIP LOCKED),
+                gone AS (
+                    DELETE FROM article_bands b USING (SELECT id, unnest(lsh_bands) AS band_key FROM old) k
+                    WHERE b.band_key = k.band_key AND b.article_id = k.id RETURNING 1),
+                marked AS (
+                    UPDATE articles a SET bands_pruned_at = now() FROM old WHERE a.id = old.id RETURNING 1)
+                SELECT (SELECT count(*) FROM marked), (SELECT count(*) FROM gone)""",
+            (seen_before, limit))
+        return cur.fetchone()
