@@ -169,7 +169,8 @@ def _summary(d: Digest) -> str:
 
 
 def _spike_line(s: dict) -> str:
-    return (f"{s['kind']} {s['name']}: {s['last_24h']} stories in 24 h, {s['ratio']:g}× the daily mean of "
+    stories = "story" if s["last_24h"] == 1 else "stories"
+    return (f"{s['kind']} {s['name']}: {s['last_24h']} {stories} in 24 h, {s['ratio']:g}× the daily mean of "
             f"{s['daily_mean']:g}")
 
 
@@ -235,8 +236,11 @@ def _volume_chart(volume: dict, path: Path) -> None:
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(9, 3.6), dpi=100)
     days = [d[5:] for d in volume.get("days", [])]
+    positions = list(range(len(days)))
     for name, values in volume.get("series", {}).items():
-        ax.plot(days, values, marker="o", linewidth=1.8, label=name, color="#9aa5b1" if name == "other" else None)
+        ax.plot(positions, values, marker="o", linewidth=1.8, label=name, color="#9aa5b1" if name == "other" else None)
+    ax.set_xticks(positions, days)
+    ax.yaxis.get_major_locator().set_params(integer=True)
     ax.set_title("New stories per topic per day")
     ax.set_ylabel("stories")
     ax.tick_params(axis="x", labelrotation=45, labelsize=8)
@@ -257,6 +261,7 @@ def _spikes_chart(spikes: list[dict], path: Path) -> None:
     names = [f"{s['name']} ({s['kind']})" for s in shown]
     ax.barh(names, [s["last_24h"] for s in shown], color="#D55E00", label="stories, last 24 h")
     ax.scatter([s["daily_mean"] for s in shown], names, color="#0072B2", zorder=3, label="daily mean, 14 days before")
+    ax.xaxis.get_major_locator().set_params(integer=True)  # stories are whole
     ax.set_title("Spikes")
     ax.legend(fontsize=8, frameon=False, loc="lower right")
     fig.tight_layout()
