@@ -6,12 +6,15 @@ item by item, so a task that dies half-way loses nothing and its retry duplicate
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
+import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from urllib.parse import urlsplit
 
 from wirewatch import polling, rawpages, warehouse
 from wirewatch.actors import load_gazetteer
@@ -101,30 +104,24 @@ def plan_poll(settings: Settings | None = None) -> list[dict[str, int]]:
 def poll_feeds(shard: int, shards: int, *, run_id: str, settings: Settings | None = None) -> Counts:
     """Poll the due feeds of one shard, many at a time; queue new entries as articles.
 
-    Feeds are claimed in batches (see warehouse.claim_due_feeds); downloads and parsing run in a
-    thread pool, and each feed's outcome is written and committed as soon as it is known."""
+    One asyncio loop (see polling.poll_due_feeds): feeds are claimed in batches with a lease,
+    up to WIREWATCH_POLL_WORKERS downloads are in flight, and outcomes are written in groups, one
+    transaction each (feed state, fetch_events, queued articles together)."""
     settings = _settings(settings)
     counts: Counter = Counter()
     reasons: Counter = Counter()
-    by_site: dict[str, Counter] = {}
-    session = make_session(settings)
-    now = datetime.now(timezone.utc)
-    lease = timedelta(seconds=settings.total_timeout * 4 + 600)
-    with connect(settings.database_url) as conn, ThreadPoolExecutor(settings.poll_workers) as pool:
-        while feeds := warehouse.claim_due_feeds(conn, shard, shards, limit=settings.poll_workers * 4, lease=lease):
-            futures = [pool.submit(polling.fetch_feed, feed, session, settings,
-                                   verify=polling.should_verify(feed, settings, now)) for feed in feeds]
-            for future in as_completed(futures):
-                result = future.result()
-                found = polling.record_poll(conn, result, settings)
-                conn.commit()
-                counts.update(found)
-                counts["feeds_polled"] += 1
-                counts[POLL_OUTCOME_COUNT.get(result.outcome, "feeds_failed")] += 1
-                if result.error:
-                    reasons[result.error] += 1
-                LOGGER.info("polled feed %s (%s): %s%s", result.feed["id"], result.feed["url"], result.outcome,
-                            f" ({result.error})" if result.error else "")
+
+    def recorded(result: polling.PollResult, found: dict[str, int]) -> None:
+        counts.update(found)
+        counts["feeds_polled"] += 1
+        counts[POLL_OUTCOME_COUNT.get(result.outcome, "feeds_failed")] += 1
+        if result.error:
+            reasons[result.error] += 1
+        LOGGER.info("polled feed %s (%s): %s%s", result.feed["id"], result.feed["url"], result.outcome,
+                    f" ({result.error})" if result.error else "")
+
+    with connect(settings.database_url) as conn:
+        asyncio.run(polling.poll_due_feeds(conn, shard, shards, settings, recorded))
     return _finish(settings, run_id, "poll", shard, counts, reasons)
 
 
@@ -144,30 +141,63 @@ def plan_fetch(settings: Settings | None = None) -> list[dict[str, int]]:
 
 
 def fetch_articles(shard: int, shards: int, *, run_id: str, settings: Settings | None = None) -> Counts:
-    """Fetch the queued articles of one shard (its hosts), one request at a time, obeying
-    robots.txt and the per-host delay; pages are stored for the extract step."""
+    """Fetch the queued articles of one shard (its hosts): up to WIREWATCH_FETCH_WORKERS at once, each
+    on a different host, so a host still gets one request at a time, its robots.txt and its delay,
+    while a slow network costs no throughput. Each article is claimed, fetched and recorded in its
+    own transaction on its worker's connection: a task killed half-way loses only what was in flight,
+    which the retry fetches again. Pages are stored for the extract step."""
     settings = _settings(settings)
     counts: Counter = Counter()
     reasons: Counter = Counter()
     by_site: dict[str, Counter] = {}
     session = make_session(settings)
     hosts = HostPolicy(session, settings)
-    with connect(settings.database_url) as conn:
-        while (article := warehouse.claim_queued_article(conn, shard, shards)) is not None:
-            verdict = hosts.check(article["url"])
-            if verdict.allowed:
-                hosts.wait_turn(article["url"])
-                got = download(session, article["url"], settings=settings, max_bytes=settings.max_page_bytes)
-            else:
-                got = Download(url=article["url"], final_url=article["url"], error=verdict.reason, kind="robots",
-                               transient=verdict.transient)
-            outcome, reason = _record_download(conn, article, got, settings)
-            conn.commit()
-            counts[outcome] += 1
-            if reason:
-                _note_reason(reasons, by_site, reason, article["url"])
-            LOGGER.info("article %s %s: %s%s", article["id"], article["url"], outcome,
-                        f" ({reason})" if reason else "")
+    busy: set[str] = set()  # hosts a worker is fetching from right now
+    turn = threading.Condition()
+
+    def claim(conn) -> tuple[dict, str] | None:
+        """The next article of a host no other worker holds; None when the shard has no more."""
+        with turn:
+            while True:
+                article = warehouse.claim_queued_article(conn, shard, shards, skip_hosts=busy)
+                if article is not None:
+                    host = urlsplit(article["canonical_url"]).netloc
+                    busy.add(host)
+                    return article, host
+                conn.rollback()
+                if not busy:
+                    return None
+                turn.wait(timeout=1.0)  # the rest belongs to hosts in use: wait for one to free
+
+    def worker() -> None:
+        with connect(settings.database_url) as conn:
+            while (claimed := claim(conn)) is not None:
+                article, host = claimed
+                try:
+                    verdict = hosts.check(article["url"])
+                    if verdict.allowed:
+                        hosts.wait_turn(article["url"])
+                        got = download(session, article["url"], settings=settings, max_bytes=settings.max_page_bytes)
+                    else:
+                        got = Download(url=article["url"], final_url=article["url"], error=verdict.reason,
+                                       kind="robots", transient=verdict.transient)
+                    outcome, reason = _record_download(conn, article, got, settings)
+                    conn.commit()
+                finally:
+                    with turn:
+                        busy.discard(host)
+                        turn.notify_all()
+                with turn:
+                    counts[outcome] += 1
+                    if reason:
+                        _note_reason(reasons, by_site, reason, article["url"])
+                LOGGER.info("article %s %s: %s%s", article["id"], article["url"], outcome,
+                            f" ({reason})" if reason else "")
+
+    workers = max(1, settings.fetch_workers)
+    with ThreadPoolExecutor(workers, thread_name_prefix="fetch") as pool:
+        for running in [pool.submit(worker) for _ in range(workers)]:
+            running.result()  # a worker's error (a lost connection) fails the task: Airflow retries it
     return _finish(settings, run_id, "fetch", shard, counts, reasons, by_site)
 
 

@@ -1,8 +1,9 @@
 """Politeness towards the sites whose articles we fetch: robots.txt and a minimum delay per host.
 
 Articles are sharded by host (see `warehouse.claim_queued_article`), so one fetch task owns all
-of a host's queued articles and fetches them one at a time: the per-host concurrency is one across
-the whole deployment, and the delay below is enforced where the requests are made.
+of a host's queued articles; inside it, several workers fetch at once but never two from one host
+(`pipeline.fetch_articles`): the per-host concurrency is one across the whole deployment, and the
+delay below is enforced where the requests are made.
 
 robots.txt is read with protego (Scrapy's parser: wildcards, Allow/Disallow precedence, Crawl-delay),
 once per host per task. Following RFC 9309, a robots.txt that does not exist (4xx) allows everything,

@@ -80,6 +80,9 @@ class Settings:
     verify_conditional_hours: int = 24
     # Concurrent downloads inside one poll task.
     poll_workers: int = 16
+    # Concurrent article downloads inside one fetch task, each on a different host (one database
+    # connection each).
+    fetch_workers: int = 8
     fetch_event_retention_days: int = 30
     # Raw article pages are kept (compressed) this long so `wirewatch reprocess` can re-extract them.
     raw_page_retention_days: int = 30
@@ -141,6 +144,7 @@ class Settings:
             disable_after_hard_failures=_env_int("WIREWATCH_DISABLE_AFTER_HARD_FAILURES", default.disable_after_hard_failures),
             verify_conditional_hours=_env_int("WIREWATCH_VERIFY_CONDITIONAL_HOURS", default.verify_conditional_hours),
             poll_workers=_env_int("WIREWATCH_POLL_WORKERS", default.poll_workers),
+            fetch_workers=_env_int("WIREWATCH_FETCH_WORKERS", default.fetch_workers),
             fetch_event_retention_days=_env_int("WIREWATCH_FETCH_EVENT_RETENTION_DAYS", default.fetch_event_retention_days),
             raw_page_retention_days=_env_int("WIREWATCH_RAW_PAGE_RETENTION_DAYS", default.raw_page_retention_days),
             band_retention_margin_days=_env_int("WIREWATCH_BAND_RETENTION_MARGIN_DAYS",

@@ -6,7 +6,7 @@ per-site boilerplate lines the extract step learns.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime, timedelta
 
 import psycopg2.extras
@@ -26,7 +26,9 @@ def count_queued_articles(conn: Connection) -> int:
         return cur.fetchone()[0]
 
 
-def claim_queued_article(conn: Connection, shard: int, shards: int) -> Row | None:
+def claim_queued_article(conn: Connection, shard: int, shards: int, *, skip_hosts: Collection[str] = ()) -> Row | None:
+    """Lock the next article of the shard due for fetching, except those of `skip_hosts` (hosts
+    another worker of the task is fetching from). The lock lasts until the caller commits."""
     with dict_cursor(conn) as cur:
         cur.execute(
             """SELECT id, url, canonical_url, attempts, feed_summary, refetch_requested_at IS NOT NULL AS refetch
@@ -34,9 +36,10 @@ def claim_queued_article(conn: Connection, shard: int, shards: int) -> Row | Non
                WHERE ((status = 'queued' AND next_attempt_at <= now()) OR refetch_requested_at IS NOT NULL)
                  -- shard by host: one task owns a host, so politeness holds across tasks
                  AND abs(hashtext(split_part(canonical_url, '/', 3))) %% %s = %s
+                 AND NOT (split_part(canonical_url, '/', 3) = ANY (%s))
                ORDER BY id
                LIMIT 1 FOR UPDATE SKIP LOCKED""",
-            (shards, shard),
+            (shards, shard, sorted(skip_hosts)),
         )
         return cur.fetchone()
 
