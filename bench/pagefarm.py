@@ -16,6 +16,7 @@ import gzip
 import json
 import os
 import threading
+from collections import Counter
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -65,6 +66,7 @@ class PageFarm:
         self.articles = articles
         self.latency = latency_ms / 1000
         self.requests = 0
+        self.paths: Counter[str] = Counter()  # requests per host and path ("127.0.0.2/news/7.html")
         self._lock = threading.Lock()
         handler = self._handler_class()
         first = ThreadingHTTPServer(("127.0.0.2", port), handler)
@@ -129,9 +131,10 @@ class PageFarm:
             def do_GET(self) -> None:
                 if farm.latency:
                     time.sleep(farm.latency)
+                host = self.server.server_address[0]
                 with farm._lock:
                     farm.requests += 1
-                host = self.server.server_address[0]
+                    farm.paths[host + self.path] += 1
                 status, content_type, body = farm.respond(host, self.path.split("?")[0])
                 self.send_response(status)
                 self.send_header("Content-Type", content_type)
