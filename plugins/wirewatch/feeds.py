@@ -150,13 +150,20 @@ def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> Par
         else:
             looks_html = re.search(rb"<html[\s>]", body[:2048], re.IGNORECASE)
             raise FeedParseError("not a feed (got an HTML page)" if looks_html
-                                 else f"not a feed ({problem or 'no RSS/Atom root element'})")
+                                 else _storable(f"not a feed ({problem or 'no RSS/Atom root element'})"))
     entries: list[FeedEntry] = []
     skipped: list[str] = []
     for position, raw in enumerate(parsed.entries, start=1):
-        link = _entry_link(raw, url)
+        try:
+            link = _entry_link(raw, url)
+        except ValueError as exc:  # urljoin rejects hosts such as "[::1" or "[]": skip the entry, keep the feed
+            skipped.append(f"entry #{position}: unusable link ({exc})")
+            continue
         if not link:
             skipped.append(f"entry #{position} has no link")
+            continue
+        if link != _storable(link):
+            skipped.append(f"entry #{position}: the link holds a NUL or undecodable character")
             continue
         try:
             key = canonical_url(link)
@@ -166,7 +173,7 @@ def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> Par
         entries.append(FeedEntry(
             link=link,
             canonical_url=key,
-            entry_id=raw.get("id") or None,
+            entry_id=_storable(raw.get("id") or "") or None,
             title=_plain(raw.get("title")),
             summary=_plain(raw.get("summary")),
             published_at=_entry_time(raw),
@@ -174,10 +181,11 @@ def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> Par
         ))
     if problem and not entries and "encoding" not in problem:
         # Broken XML from which nothing usable could be recovered.
-        raise FeedParseError(f"malformed feed: {problem}")
+        raise FeedParseError(_storable(f"malformed feed: {problem}"))
     return ParsedFeed(title=_plain(parsed.feed.get("title")),
                       format=FORMAT_NAMES.get(version, version or "unknown"),
-                      entries=entries, skipped=skipped, warning=problem,
+                      entries=entries, skipped=[_storable(reason) for reason in skipped],
+                      warning=_storable(problem) if problem else None,
                       min_interval_minutes=_publisher_interval(parsed.feed))
 
 
@@ -202,19 +210,22 @@ def _trust_utf8(body: bytes, content_type: str | None) -> tuple[str | None, str 
 
 SY_PERIOD_MINUTES = {"hourly": 60, "daily": 24 * 60, "weekly": 7 * 24 * 60, "monthly": 30 * 24 * 60,
                      "yearly": 365 * 24 * 60}
+MAX_PUBLISHER_INTERVAL = 365 * 24 * 60.0
 
 
 def _publisher_interval(feed: feedparser.FeedParserDict) -> float | None:
     """Minutes the publisher asks clients to wait: RSS <ttl>, else the syndication module's
-    updatePeriod / updateFrequency (e.g. hourly, 2 -> every 30 minutes). None if absent or nonsense."""
+    updatePeriod / updateFrequency (e.g. hourly, 2 -> every 30 minutes). None if absent or nonsense.
+    isdecimal, not isdigit: int() cannot read digits such as "²". Capped at a year, above any poll
+    bound, because a ttl of 10^20 minutes would overflow timedelta when the next poll is scheduled."""
     ttl = str(feed.get("ttl") or "").strip()
-    if ttl.isdigit() and int(ttl) > 0:
-        return float(ttl)
+    if ttl.isdecimal() and int(ttl) > 0:
+        return min(float(ttl), MAX_PUBLISHER_INTERVAL)
     period = SY_PERIOD_MINUTES.get(str(feed.get("sy_updateperiod") or "").strip().lower())
     if period is None:
         return None
     frequency = str(feed.get("sy_updatefrequency") or "1").strip()
-    return period / int(frequency) if frequency.isdigit() and int(frequency) > 0 else float(period)
+    return period / int(frequency) if frequency.isdecimal() and int(frequency) > 0 else float(period)
 
 
 def _entry_link(raw: feedparser.FeedParserDict, feed_url: str) -> str | None:
@@ -231,7 +242,10 @@ def _entry_time(raw: feedparser.FeedParserDict) -> datetime | None:
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
         value = raw.get(key)
         if value:
-            return datetime.fromtimestamp(calendar.timegm(value), tz=timezone.utc)
+            try:
+                return datetime.fromtimestamp(calendar.timegm(value), tz=timezone.utc)
+            except (ValueError, OverflowError):  # feedparser accepts years datetime cannot hold (0, 10000)
+                continue
     return None
 
 
@@ -243,8 +257,15 @@ def _plain(value: str | None) -> str | None:
     """Feed titles and summaries may carry HTML; keep readable text only."""
     if not value:
         return None
-    text = SPACE.sub(" ", html.unescape(TAG.sub(" ", value))).strip()
+    text = SPACE.sub(" ", html.unescape(TAG.sub(" ", _storable(value)))).strip()
     return text or None
+
+
+def _storable(text: str) -> str:
+    """Text PostgreSQL can store: no NUL characters and no lone surrogates (a header byte >= 0x80
+    reaches us as one, and feedparser quotes the Content-Type in its messages); either would make
+    the poll's warehouse write raise and stop the whole poll task."""
+    return text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
 
 
 def _describe_bozo(exc: BaseException | None) -> str | None:
