@@ -264,9 +264,11 @@ EXTRACT_PAGE_TIMEOUT = 120.0
 
 
 def extract_pool(settings: Settings) -> SafePool:
-    """The extract step's process pool: all cores unless WIREWATCH_EXTRACT_WORKERS says otherwise."""
+    """The extract step's process pool: all cores unless WIREWATCH_EXTRACT_WORKERS says otherwise.
+    The forkserver preloads this module too: workers unpickle `run_extract_job` from it, and would
+    otherwise each import it (1-2 s) before their first page."""
     return SafePool(default_workers(settings.extract_workers), item_timeout=EXTRACT_PAGE_TIMEOUT,
-                    on_error=lambda reason: reason, preload=["wirewatch.extract"], chunksize=EXTRACT_CHUNK)
+                    on_error=lambda reason: reason, preload=["wirewatch.extract", "wirewatch.pipeline"], chunksize=EXTRACT_CHUNK)
 
 
 def extract_articles(*, run_id: str, settings: Settings | None = None) -> Counts:
