@@ -18,8 +18,8 @@ not know which module holds it, and the module is the one its name above says.
 from wirewatch.warehouse.base import SEEN_AT, Row  # noqa: F401
 from wirewatch.warehouse.feeds import (  # noqa: F401
     upsert_feeds, export_feeds, list_feeds, count_due_feeds, make_feeds_due, claim_due_feeds,
-    record_poll_success, record_poll_failure, record_fetch_event, purge_fetch_events, set_feed_enabled,
-    queue_entries,
+    record_poll_successes, record_poll_failures, record_fetch_events, purge_fetch_events, set_feed_enabled,
+    queue_entries, queue_feed_entries,
 )
 from wirewatch.warehouse.articles import (  # noqa: F401
     count_queued_articles, claim_queued_article, save_fetched, count_fetched_articles, claim_fetched_articles,

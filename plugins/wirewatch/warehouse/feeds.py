@@ -4,6 +4,7 @@ history, and queueing the entries a poll found as articles.
 
 from __future__ import annotations
 
+import collections
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
 
@@ -11,7 +12,6 @@ import psycopg2.extras
 
 from wirewatch.db import Connection, dict_cursor
 from wirewatch.feeds import FeedEntry, FeedSpec
-from wirewatch.fetch import Download
 from wirewatch.warehouse.base import Row
 
 
@@ -89,77 +89,107 @@ def claim_due_feeds(conn: Connection, shard: int, shards: int, *, limit: int, le
     return rows
 
 
-def record_poll_success(conn: Connection, feed_id: int, *, download: Download, outcome: str,
-                        feed_title: str | None, entries: int | None, warning: str | None, body_hash: str | None,
-                        next_poll_in: timedelta, verified: bool, conditional_off_because: str | None,
-                        moved_to: str | None) -> None:
-    has_validators = bool(download.headers.get("etag") or download.headers.get("last-modified"))
+# One row of VALUES per poll, typed (a NULL in the first row would otherwise type the column as text).
+_SUCCESS_TEMPLATE = ("(%(id)s::bigint, %(status)s::int, %(warning)s::text, %(outcome)s::text, %(etag)s::text, "
+                     "%(last_modified)s::text, %(body_hash)s::text, %(title)s::text, %(entries)s::int, "
+                     "%(interval)s::interval, %(verified)s::boolean, %(has_validators)s::boolean, "
+                     "%(trust)s::boolean, %(lying)s::text, %(moved_to)s::text)")
+
+
+def record_poll_successes(conn: Connection, polls: Sequence[dict]) -> None:
+    """The new state of feeds polled without error, in one statement. Each poll: id, status (HTTP),
+    warning, outcome, etag, last_modified, body_hash, title, entries, interval (the next poll's),
+    verified (a verification poll), has_validators, lying (why conditional GET is now off, or
+    None) and moved_to (a permanent redirect's target, or None)."""
+    if not polls:
+        return
+    rows = []
+    targets = _unclaimed_urls(conn, polls)
+    for poll in polls:
+        rows.append({**poll, "trust": poll["lying"] is None, "moved_to": targets.get(poll["id"])})
     with conn.cursor() as cur:
-        cur.execute(
-            """UPDATE feeds SET last_polled_at = now(), last_success_at = now(), last_status = 'ok',
-                   last_http_status = %(status)s, last_error = %(warning)s, error_streak = 0,
-                   hard_error_streak = 0, failure_kind = NULL, last_outcome = %(outcome)s,
-                   etag = CASE WHEN %(status)s = 304 THEN etag ELSE %(etag)s END,
-                   last_modified = CASE WHEN %(status)s = 304 THEN last_modified ELSE %(last_modified)s END,
-                   body_hash = coalesce(%(body_hash)s, body_hash),
-                   feed_title = coalesce(%(title)s, feed_title),
-                   entries_last_poll = coalesce(%(entries)s, entries_last_poll),
-                   poll_interval = %(interval)s, next_poll_at = now() + %(interval)s,
-                   conditional_verified_at = CASE WHEN %(verified)s THEN now()
-                       WHEN %(has_validators)s THEN coalesce(conditional_verified_at, now())
-                       ELSE conditional_verified_at END,
-                   conditional_get = conditional_get AND %(trust)s,
-                   conditional_get_note = coalesce(%(lying)s, conditional_get_note),
-                   previous_url = CASE WHEN %(moved_to)s::text IS NOT NULL THEN url ELSE previous_url END,
-                   url_changed_at = CASE WHEN %(moved_to)s::text IS NOT NULL THEN now() ELSE url_changed_at END,
-                   url = coalesce(%(moved_to)s, url),
+        psycopg2.extras.execute_values(
+            cur,
+            """UPDATE feeds f SET last_polled_at = now(), last_success_at = now(), last_status = 'ok',
+                   last_http_status = v.status, last_error = v.warning, error_streak = 0,
+                   hard_error_streak = 0, failure_kind = NULL, last_outcome = v.outcome,
+                   etag = CASE WHEN v.status = 304 THEN f.etag ELSE v.etag END,
+                   last_modified = CASE WHEN v.status = 304 THEN f.last_modified ELSE v.last_modified END,
+                   body_hash = coalesce(v.body_hash, f.body_hash),
+                   feed_title = coalesce(v.title, f.feed_title),
+                   entries_last_poll = coalesce(v.entries, f.entries_last_poll),
+                   poll_interval = v.interval, next_poll_at = now() + v.interval,
+                   conditional_verified_at = CASE WHEN v.verified THEN now()
+                       WHEN v.has_validators THEN coalesce(f.conditional_verified_at, now())
+                       ELSE f.conditional_verified_at END,
+                   conditional_get = f.conditional_get AND v.trust,
+                   conditional_get_note = coalesce(v.lying, f.conditional_get_note),
+                   previous_url = CASE WHEN v.moved_to IS NOT NULL THEN f.url ELSE f.previous_url END,
+                   url_changed_at = CASE WHEN v.moved_to IS NOT NULL THEN now() ELSE f.url_changed_at END,
+                   url = coalesce(v.moved_to, f.url),
                    updated_at = now()
-               WHERE id = %(id)s""",
-            {"status": download.status, "warning": warning, "outcome": outcome,
-             "etag": download.headers.get("etag"), "last_modified": download.headers.get("last-modified"),
-             "body_hash": body_hash, "title": feed_title, "entries": entries, "interval": next_poll_in,
-             "verified": verified, "has_validators": has_validators, "trust": conditional_off_because is None,
-             "lying": conditional_off_because, "moved_to": _unclaimed_url(conn, moved_to, feed_id), "id": feed_id},
+               FROM (VALUES %s) AS v (id, status, warning, outcome, etag, last_modified, body_hash, title, entries,
+                                      interval, verified, has_validators, trust, lying, moved_to)
+               WHERE f.id = v.id""",
+            rows, template=_SUCCESS_TEMPLATE, page_size=len(rows),
         )
 
 
-def _unclaimed_url(conn: Connection, url: str | None, feed_id: int) -> str | None:
-    """A permanent redirect's target, unless another feed already has that URL (then keep ours)."""
-    if url is None:
-        return None
+def _unclaimed_urls(conn: Connection, polls: Sequence[dict]) -> dict[int, str]:
+    """Permanent redirects' targets by feed id, except those another feed already has (that feed
+    keeps its URL, and so does ours) or an earlier poll of the same batch takes."""
+    wanted = {poll["id"]: poll["moved_to"] for poll in polls if poll.get("moved_to")}
+    if not wanted:
+        return {}
     with conn.cursor() as cur:
-        cur.execute("SELECT 1 FROM feeds WHERE url = %s AND id <> %s", (url, feed_id))
-        return None if cur.fetchone() else url
+        cur.execute("SELECT url, id FROM feeds WHERE url = ANY(%s)", (list(set(wanted.values())),))
+        holders = dict(cur.fetchall())
+    targets = {}
+    for feed_id, url in wanted.items():
+        if holders.get(url, feed_id) == feed_id:
+            targets[feed_id] = url
+            holders[url] = feed_id
+    return targets
 
 
-def record_poll_failure(conn: Connection, feed_id: int, *, http_status: int | None, error: str, kind: str | None,
-                        hard: bool, outcome: str, next_poll_in: timedelta, disable_reason: str | None) -> None:
+def record_poll_failures(conn: Connection, polls: Sequence[dict]) -> None:
+    """The new state of feeds whose poll failed, in one statement. Each poll: id, status (HTTP or
+    None), error, kind, hard, outcome, delay (until the next poll), disable_reason (or None)."""
+    if not polls:
+        return
     with conn.cursor() as cur:
-        cur.execute(
-            """UPDATE feeds SET last_polled_at = now(), last_status = 'error', last_http_status = %s,
-                   last_error = %s, failure_kind = %s, last_outcome = %s, error_streak = error_streak + 1,
-                   hard_error_streak = CASE WHEN %s THEN hard_error_streak + 1 ELSE 0 END,
-                   next_poll_at = now() + %s,
-                   enabled = enabled AND %s::text IS NULL,
-                   disabled_reason = coalesce(%s, disabled_reason),
-                   disabled_at = CASE WHEN %s::text IS NOT NULL THEN now() ELSE disabled_at END,
+        psycopg2.extras.execute_values(
+            cur,
+            """UPDATE feeds f SET last_polled_at = now(), last_status = 'error', last_http_status = v.status,
+                   last_error = v.error, failure_kind = v.kind, last_outcome = v.outcome,
+                   error_streak = f.error_streak + 1,
+                   hard_error_streak = CASE WHEN v.hard THEN f.hard_error_streak + 1 ELSE 0 END,
+                   next_poll_at = now() + v.delay,
+                   enabled = f.enabled AND v.disable_reason IS NULL,
+                   disabled_reason = coalesce(v.disable_reason, f.disabled_reason),
+                   disabled_at = CASE WHEN v.disable_reason IS NOT NULL THEN now() ELSE f.disabled_at END,
                    updated_at = now()
-               WHERE id = %s""",
-            (http_status, error, kind, outcome, hard, next_poll_in, disable_reason, disable_reason, disable_reason,
-             feed_id),
+               FROM (VALUES %s) AS v (id, status, error, kind, outcome, hard, delay, disable_reason)
+               WHERE f.id = v.id""",
+            polls, page_size=len(polls),
+            template="(%(id)s::bigint, %(status)s::int, %(error)s::text, %(kind)s::text, %(outcome)s::text, "
+                     "%(hard)s::boolean, %(delay)s::interval, %(disable_reason)s::text)",
         )
 
 
-def record_fetch_event(conn: Connection, feed_id: int, *, url: str, outcome: str, http_status: int | None,
-                       bytes_: int, duration: float, entries_seen: int, entries_new: int, conditional: bool,
-                       detail: str | None) -> None:
+def record_fetch_events(conn: Connection, events: Sequence[dict]) -> None:
+    """Poll history, one row per poll: feed_id, url, outcome, http_status, bytes, duration_ms,
+    entries_seen, entries_new, conditional, detail."""
+    if not events:
+        return
     with conn.cursor() as cur:
-        cur.execute(
+        psycopg2.extras.execute_values(
+            cur,
             """INSERT INTO fetch_events (feed_id, url, outcome, http_status, bytes, duration_ms, entries_seen,
-                                         entries_new, conditional, detail)
-               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
-            (feed_id, url, outcome, http_status, bytes_, round(duration * 1000), entries_seen, entries_new,
-             conditional, detail),
+                                         entries_new, conditional, detail) VALUES %s""",
+            events, page_size=len(events),
+            template="(%(feed_id)s, %(url)s, %(outcome)s, %(http_status)s, %(bytes)s, %(duration_ms)s, "
+                     "%(entries_seen)s, %(entries_new)s, %(conditional)s, %(detail)s)",
         )
 
 
@@ -187,40 +217,59 @@ def set_feed_enabled(conn: Connection, feed_id: int, enabled: bool) -> Row | Non
         return cur.fetchone()
 
 
-def queue_entries(conn: Connection, feed: Row, entries: Sequence[FeedEntry]) -> tuple[int, int]:
-    """Queue each entry's article unless its canonical URL is known, and link it to the feed. A known,
-    extracted article whose entry in this feed changed its headline is marked to be fetched again
-    (an updated story). Four statements per feed, whatever its size. -> (new, already known, changed)."""
-    if not entries:
-        return 0, 0, 0
-    unique = list({entry.canonical_url: entry for entry in reversed(entries)}.values())  # first one wins
-    outlet = feed["outlet"] or feed["name"]
+def queue_entries(conn: Connection, feed: Row, entries: Sequence[FeedEntry]) -> tuple[int, int, int]:
+    """Queue one feed's entries (see queue_feed_entries). -> (new, already known, changed)."""
+    return queue_feed_entries(conn, [(feed, entries)])[0]
+
+
+def queue_feed_entries(conn: Connection,
+                       found: Sequence[tuple[Row, Sequence[FeedEntry]]]) -> list[tuple[int, int, int]]:
+    """Queue each entry's article unless its canonical URL is known, and link it to its feed. A
+    known, extracted article whose entry in a feed changed its headline is marked to be fetched
+    again (an updated story). Four statements for any number of feeds and entries; within a
+    feed the first entry of a URL wins, and across feeds the first feed (its outlet, its id).
+    Rows go in URL order, so that poll tasks queueing the same URLs at once wait on each other
+    rather than deadlock. -> (new, already known, changed) per feed, in order."""
+    lists = [list({entry.canonical_url: entry for entry in reversed(entries)}.values()) for _feed, entries in found]
+    first: dict[str, tuple[int, FeedEntry]] = {}
+    for position, unique in enumerate(lists):
+        for entry in unique:
+            first.setdefault(entry.canonical_url, (position, entry))
+    if not first:
+        return [(0, 0, 0) for _ in found]
     with conn.cursor() as cur:
         inserted = psycopg2.extras.execute_values(
             cur,
             """INSERT INTO articles (canonical_url, url, feed_id, outlet, feed_title, feed_summary, feed_published_at)
-               VALUES %s ON CONFLICT (canonical_url) DO NOTHING RETURNING id""",
-            [(e.canonical_url, e.link, feed["id"], outlet, e.title, e.summary, e.published_at) for e in unique],
-            page_size=1000, fetch=True,
+               VALUES %s ON CONFLICT (canonical_url) DO NOTHING RETURNING canonical_url""",
+            [(url, e.link, found[position][0]["id"], found[position][0]["outlet"] or found[position][0]["name"],
+              e.title, e.summary, e.published_at) for url, (position, e) in sorted(first.items())],
+            page_size=5000, fetch=True,
         )
-        cur.execute("SELECT canonical_url, id FROM articles WHERE canonical_url = ANY(%s)",
-                    ([e.canonical_url for e in unique],))
+        new_urls = {row[0] for row in inserted}
+        cur.execute("SELECT canonical_url, id FROM articles WHERE canonical_url = ANY(%s)", (list(first),))
         article_ids = dict(cur.fetchall())
+        listed = [(feed["id"], article_ids[e.canonical_url], e.entry_id, e.title)
+                  for (feed, _entries), unique in zip(found, lists) for e in unique]
         cur.execute(
             """UPDATE articles a SET refetch_requested_at = now(), updated_at = now()
-               FROM feed_entries fe, unnest(%s::bigint[], %s::text[]) AS listed (article_id, title)
-               WHERE fe.feed_id = %s AND fe.article_id = listed.article_id AND a.id = listed.article_id
+               FROM feed_entries fe, unnest(%s::bigint[], %s::bigint[], %s::text[]) AS listed (feed_id, article_id, title)
+               WHERE fe.feed_id = listed.feed_id AND fe.article_id = listed.article_id AND a.id = listed.article_id
                  AND a.status = 'extracted' AND a.refetch_requested_at IS NULL
-                 AND listed.title IS NOT NULL AND fe.title IS DISTINCT FROM listed.title""",
-            ([article_ids[e.canonical_url] for e in unique], [e.title for e in unique], feed["id"]),
+                 AND listed.title IS NOT NULL AND fe.title IS DISTINCT FROM listed.title
+               RETURNING listed.feed_id""",
+            ([row[0] for row in listed], [row[1] for row in listed], [row[3] for row in listed]),
         )
-        changed = cur.rowcount
+        changed = collections.Counter(row[0] for row in cur.fetchall())
         psycopg2.extras.execute_values(
             cur,
             """INSERT INTO feed_entries (feed_id, article_id, entry_id, title) VALUES %s
                ON CONFLICT (feed_id, article_id) DO UPDATE SET last_seen_at = now(),
                    title = coalesce(EXCLUDED.title, feed_entries.title)""",
-            [(feed["id"], article_ids[e.canonical_url], e.entry_id, e.title) for e in unique],
-            page_size=1000,
+            sorted(listed, key=lambda row: row[:2]), page_size=5000,
         )
-    return len(inserted), len(entries) - len(inserted), changed
+    counts = []
+    for position, ((feed, entries), unique) in enumerate(zip(found, lists)):
+        new = sum(1 for e in unique if e.canonical_url in new_urls and first[e.canonical_url][0] == position)
+        counts.append((new, len(entries) - new, changed[feed["id"]]))
+    return counts
