@@ -1,7 +1,9 @@
 """Feed polling against a fault-injecting loopback server and a real warehouse: every misbehaving
 feed ends with the right state and reason, and the others are polled regardless."""
 
+import asyncio
 import dataclasses
+import socket
 import threading
 from collections import Counter
 from datetime import datetime, timedelta, timezone
@@ -11,10 +13,12 @@ import psycopg2
 import pytest
 
 from conftest import query, scalar
-from faultserver import FaultServer, gzip_bomb, redirect, reset, send, stream, trickle
+import brotli
+from faultserver import FaultServer, gzip_bomb, redirect, reset, send, stall, stream, trickle
 from wirewatch import pipeline, polling, warehouse
 from wirewatch.feeds import FeedSpec, ParsedFeed
-from wirewatch.fetch import Download
+from wirewatch.fetch import Download, download, make_session
+from wirewatch.settings import Settings
 
 FIXTURES = Path(__file__).parent / "fixtures"
 NOW = datetime(2024, 11, 28, 12, 0, tzinfo=timezone.utc)
@@ -268,6 +272,155 @@ def test_old_fetch_events_are_purged_by_retention(settings, server, db):
               "(SELECT min(id) FROM fetch_events) RETURNING id")
     assert retention.prune(settings)["fetch_events"] == 1
     assert scalar(db, "SELECT count(*) FROM fetch_events") == 1
+
+
+def test_a_poll_killed_mid_way_loses_nothing_and_repeats_only_the_unwritten(settings, server, db):
+    """The poll task's database session dies half-way: the outcomes it had committed stand, the
+    feeds it had claimed but not written are due again when their lease runs out, and the next
+    run polls those (and only those): every feed ends with one outcome, every entry queued once."""
+    names = [f"k{n}" for n in range(60)]
+    kills = []
+
+    def killing(name):
+        def handle(req):
+            if len([p for p in server.hits if p.startswith("/k")]) == 30 and not kills:
+                with psycopg2.connect(settings.database_url) as conn, conn.cursor() as cur:
+                    cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                "WHERE datname = current_database() AND application_name = 'wirewatch' "
+                                "AND pid <> pg_backend_pid()")
+                    kills.extend(cur.fetchall())
+            send(200, feed_of(server, name, 2), "application/rss+xml")(req)
+        return handle
+
+    for name in names:
+        server.routes[f"/{name}"] = killing(name)
+    add_feeds(settings, {name: server.url(f"/{name}") for name in names})
+    with pytest.raises(psycopg2.Error):
+        poll(settings, poll_workers=4)
+    assert kills, "the fault was never injected"
+    written = {name for (name,) in query(db, "SELECT name FROM feeds WHERE last_polled_at IS NOT NULL")}
+    assert 0 < len(written) < len(names)
+    assert scalar(db, "SELECT count(*) FROM fetch_events") == len(written)
+    assert scalar(db, "SELECT count(*) FROM articles") == 2 * len(written)
+
+    unwritten = dict(query(db, "SELECT name, next_poll_at > now() + interval '5 minutes' FROM feeds "
+                               "WHERE last_polled_at IS NULL"))
+    leased = {name for name, in_lease in unwritten.items() if in_lease}  # claimed, polled or not, not written
+    assert leased, "some claimed feeds were not written yet"
+    assert poll(settings)["feeds_polled"] == len(unwritten) - len(leased), "leased feeds wait for their lease"
+    query(db, "UPDATE feeds SET next_poll_at = now() WHERE last_polled_at IS NULL RETURNING id")  # lease over
+    counts = poll(settings)
+
+    assert counts["feeds_polled"] == len(leased) and counts["articles_new"] == 2 * len(leased)
+    assert query(db, "SELECT count(*), count(DISTINCT feed_id) FROM fetch_events") == [(len(names), len(names))]
+    assert query(db, "SELECT DISTINCT last_status FROM feeds") == [("ok",)]
+    assert scalar(db, "SELECT count(*) FROM articles") == scalar(db, "SELECT count(*) FROM feed_entries") \
+        == 2 * len(names)
+    hits = Counter(path for path in server.hits if path.startswith("/k"))
+    assert all(hits[f"/{name}"] == 1 for name in written), "a written outcome is never polled again"
+
+
+def test_outcomes_written_together_count_each_feed_as_if_written_one_by_one(db_url):
+    """Two feeds of one group listing the same story: the first one found it, the second knew it."""
+    from wirewatch.feeds import FeedEntry
+
+    def entry(n):
+        url = f"http://127.0.0.1/story-{n}.html"
+        return FeedEntry(link=url, canonical_url=url, entry_id=None, title=f"Story {n}", summary=None,
+                         published_at=None, author=None)
+
+    with psycopg2.connect(db_url) as conn:
+        warehouse.upsert_feeds(conn, [FeedSpec(url=f"http://127.0.0.1/{name}.xml", name=name, outlet=name.upper())
+                                      for name in ("a", "b")])
+        feeds = [dict(zip(("id", "name", "outlet"), row))
+                 for row in query(conn, "SELECT id, name, outlet FROM feeds ORDER BY name")]
+        counts = warehouse.queue_feed_entries(conn, [(feeds[0], [entry(1), entry(2), entry(1)]),
+                                                     (feeds[1], [entry(2), entry(3)])])
+        assert counts == [(2, 1, 0), (1, 1, 0)]
+        assert dict(query(conn, "SELECT canonical_url, outlet FROM articles")) == {
+            "http://127.0.0.1/story-1.html": "A", "http://127.0.0.1/story-2.html": "A",
+            "http://127.0.0.1/story-3.html": "B"}
+        assert scalar(conn, "SELECT count(*) FROM feed_entries") == 4
+
+
+# --- the poll task's HTTP client against fetch.download --------------------------------------
+
+PARITY = Settings(connect_timeout=2, read_timeout=1, total_timeout=3, max_redirects=3,
+                  allowed_networks=("127.0.0.0/8", "::1"))
+PARITY_LIMIT = 1_000_000
+PARITY_ROUTES = {
+    "/ok": send(200, b"<rss>hello</rss>", "application/rss+xml", headers={"ETag": '"v1"'}),
+    "/404": send(404, b"gone"), "/410": send(410, b"gone for good"), "/500": send(500, b"oops"),
+    "/429": send(429, b"slow down", headers={"Retry-After": "120"}),
+    "/big-declared": send(200, b"x" * 2_000_000), "/big-streamed": stream(3_000_000, chunk=64 * 1024),
+    "/bomb": gzip_bomb(50_000_000), "/trickle": trickle(0.5, total=20), "/stall": stall(3),
+    "/loop-a": redirect("/loop-b"), "/loop-b": redirect("/loop-a"),
+    "/moved": redirect("/ok", 301), "/moved-twice": redirect("/moved", 308), "/temporarily": redirect("/moved", 302),
+    "/chain-1": redirect("/chain-2"), "/chain-2": redirect("/chain-3"), "/chain-3": redirect("/chain-4"),
+    "/chain-4": redirect("/chain-5"), "/chain-5": redirect("/ok"),
+    "/brotli": send(200, brotli.compress(b"<rss>compressed</rss>"), headers={"Content-Encoding": "br"}),
+    "/to-metadata": redirect("http://169.254.169.254/latest/meta-data/"),
+    "/not-modified": lambda req: send(304 if req.headers.get("If-None-Match") == '"v1"' else 200, b"")(req),
+}
+
+
+@pytest.fixture(scope="module")
+def parity_server():
+    with FaultServer(PARITY_ROUTES) as srv:
+        yield srv
+
+
+def client_download(url: str, settings: Settings = PARITY, **kw) -> Download:
+    async def run():
+        async with polling.FeedClient(settings) as client:
+            return await client.download(url, max_bytes=PARITY_LIMIT, **kw)
+    return asyncio.run(run())
+
+
+def same_download(got: Download, expected: Download) -> None:
+    fields = ("status", "error", "kind", "transient", "final_url", "moved_permanently_to", "body", "content_type")
+    assert {f: getattr(got, f) for f in fields} == {f: getattr(expected, f) for f in fields}
+
+
+@pytest.mark.parametrize("path", sorted(set(PARITY_ROUTES) - {"/loop-b", "/chain-2", "/chain-3", "/chain-4",
+                                                                 "/chain-5"}))
+def test_the_poll_client_downloads_as_fetch_download_does(parity_server, path):
+    url = parity_server.url(path)
+    headers = {"If-None-Match": '"v1"'} if path == "/not-modified" else None
+    same_download(client_download(url, headers=headers),
+                  download(make_session(PARITY), url, settings=PARITY, max_bytes=PARITY_LIMIT, headers=headers))
+
+
+def test_the_poll_client_refuses_and_fails_as_fetch_download_does(parity_server):
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}/"
+    for url, settings in [(parity_server.url("/ok"), Settings()),  # loopback not allowed by default
+                          ("http://bad..host/feed", PARITY), (closed, PARITY), ("ftp://127.0.0.1/feed.xml", PARITY)]:
+        same_download(client_download(url, settings),
+                      download(make_session(settings), url, settings=settings, max_bytes=PARITY_LIMIT))
+    parity_server.routes["/reset"] = reset
+    got = client_download(parity_server.url("/reset"))
+    assert (got.kind, got.transient) == ("connection", True) and got.error.startswith("connection")
+
+
+def test_the_poll_client_reuses_connections_and_sends_the_user_agent(parity_server):
+    seen = []
+
+    def capture(req):
+        seen.append((req.client_address, req.headers.get("User-Agent"), req.headers.get("If-None-Match")))
+        send(304)(req)
+
+    parity_server.routes["/capture"] = capture
+
+    async def run():
+        async with polling.FeedClient(PARITY) as client:
+            return [await client.download(parity_server.url("/capture"), max_bytes=PARITY_LIMIT,
+                                          headers={"If-None-Match": '"v1"'}) for _ in range(5)]
+
+    assert [got.status for got in asyncio.run(run())] == [304] * 5
+    assert {address for address, _agent, _etag in seen} == {seen[0][0]}, "one keep-alive connection"
+    assert {(agent, etag) for _address, agent, etag in seen} == {(PARITY.user_agent, '"v1"')}
 
 
 # --- scheduling rules on their own -----------------------------------------------------------
