@@ -423,6 +423,31 @@ def test_the_poll_client_reuses_connections_and_sends_the_user_agent(parity_serv
     assert {(agent, etag) for _address, agent, etag in seen} == {(PARITY.user_agent, '"v1"')}
 
 
+def test_the_poll_client_keeps_idle_connections_to_a_bounded_number_of_hosts(monkeypatch):
+    monkeypatch.setattr(polling, "IDLE_HOSTS", 2)
+    seen = []
+
+    def capture(req):
+        seen.append(req.client_address)
+        send(304)(req)
+
+    servers = [FaultServer({"/f": capture}) for _ in range(4)]
+    for srv in servers:
+        srv.__enter__()
+    try:
+        async def run():
+            async with polling.FeedClient(PARITY) as client:
+                for srv in [*servers, servers[-1]]:
+                    assert (await client.download(srv.url("/f"), max_bytes=PARITY_LIMIT)).status == 304
+                return len(client._session.connector._conns)
+
+        assert asyncio.run(run()) == 2
+        assert seen[-1] == seen[-2], "the most recent host's connection is still reused"
+    finally:
+        for srv in servers:
+            srv.__exit__(None, None, None)
+
+
 # --- scheduling rules on their own -----------------------------------------------------------
 
 def result_with(entries_at: list[datetime], headers: dict | None = None, publisher_minutes: float | None = None):

@@ -66,6 +66,9 @@ CLAIM_PER_SLOT = 4
 RECORD_ATTEMPTS = 3
 # Header lines up to this long are read, as http.client (requests) reads them; aiohttp's default is 8 KB.
 MAX_HEADER_BYTES = 65536
+# Hosts whose idle keep-alive connections are kept (requests kept 64 hosts' pools): polling
+# thousands of hosts must not hold a socket open for each until its keep-alive timeout.
+IDLE_HOSTS = 64
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -112,6 +115,19 @@ def conditional_headers(feed: dict) -> dict[str, str]:
 
 # --- downloading -------------------------------------------------------------------------------
 
+class _Connector(aiohttp.TCPConnector):
+    """aiohttp's connector, keeping the idle connections of at most IDLE_HOSTS hosts (aiohttp
+    bounds connections in use, not idle ones): past that, the longest-kept host's are closed."""
+
+    def _release(self, key, protocol, *, should_close: bool = False) -> None:
+        super()._release(key, protocol, should_close=should_close)
+        while len(self._conns) > IDLE_HOSTS:  # one entry per host (and port, scheme) with idle connections
+            oldest, idle = next(iter(self._conns.items()))  # dicts keep insertion order
+            del self._conns[oldest]
+            for idle_protocol, _since in idle:
+                idle_protocol.close()
+
+
 class FeedClient:
     """The HTTP side of one poll task: one aiohttp session, its keep-alive connections reused
     across feeds (and hosts' feeds), with the limits `fetch.download` applies to every fetch."""
@@ -123,8 +139,8 @@ class FeedClient:
     async def __aenter__(self) -> FeedClient:
         settings = self.settings
         self._session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=max(1, settings.poll_workers), limit_per_host=0,
-                                           ssl=ssl.create_default_context(cafile=certifi.where())),
+            connector=_Connector(limit=max(1, settings.poll_workers), limit_per_host=0,
+                                 ssl=ssl.create_default_context(cafile=certifi.where())),
             # urllib3 and aiohttp both decode br with the pinned brotli package.
             headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate, br"},
             # Environment proxies must not reroute the pipeline's traffic (as requests' trust_env=False).
