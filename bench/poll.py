@@ -9,12 +9,24 @@ changed body whose entries are all new (the expensive case). The warehouse is a 
 with the N feeds due. The poll cycle is the library's own code path, `pipeline.poll_feeds`, run as
 one process per shard, as Airflow runs the mapped poll tasks. Prints feeds/s, entries/s, wall time,
 CPU time and peak memory of the pollers, and feedparser's share of the work.
+
+Machines (and one machine from minute to minute) differ 2x in speed, so two references are
+measured in the same run, half before the poll cycle and half after, and the figures are also
+given as ratios to them:
+- the feedparser floor: bare `feedparser.parse` on a sample of the changed bodies, times the
+  changed feeds, spread over the poll processes: the wall time of a cycle that did nothing but
+  parse (the pollers also canonicalise each entry's URL, and write to PostgreSQL);
+- a bare 304: a conditional GET answered 304 by the same farm, one after another on one
+  keep-alive connection with http.client (no checks, no parsing, no warehouse): its CPU time
+  against the pollers' CPU per feed beyond feedparser (the HTTP, the checks, the claims, the
+  writes, each entry's URL canonicalisation).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import http.client
 import multiprocessing
 import os
 import resource
@@ -151,6 +163,12 @@ def main() -> int:
 
     settings = Settings(database_url=args.database_url, allowed_networks=("127.0.0.0/8",),
                         poll_workers=args.workers, connect_timeout=10, read_timeout=30, total_timeout=60)
+    sample = [n for n in range(min(args.feeds, 2000)) if not answers_304(n, args.not_modified)][:200]
+    bodies = [feed_body(n, port) for n in sample]
+    not_modified = [n for n in range(min(args.feeds, 5000)) if answers_304(n, args.not_modified)][:2000]
+    parse_times = _parse_times(bodies[0::2])
+    http_times = _http_times(port, not_modified[0::2])
+
     farm_cpu_before = _process_cpu(farm.pid)
     results = multiprocessing.Queue()
     started = time.monotonic()
@@ -163,37 +181,72 @@ def main() -> int:
         poller.join()
     wall = time.monotonic() - started
     farm_cpu = _process_cpu(farm.pid) - farm_cpu_before
+
+    parse_times += _parse_times(bodies[1::2])
+    http_times += _http_times(port, not_modified[1::2])
     farm.terminate()
 
     polled = sum(r["counts"]["feeds_polled"] for r in shard_results)
     entries = sum(r["counts"]["entries_seen"] for r in shard_results)
     changed = sum(r["counts"]["feeds_ok"] for r in shard_results)
     cpu = sum(r["cpu"] for r in shard_results)
+    per_feed = statistics.mean(parse_times) if parse_times else 0.0
+    floor = per_feed * changed / args.shards
+    bare_cpu = sum(cpu for cpu, _wall in http_times) / len(http_times)
+    bare_wall = statistics.median(wall for _cpu, wall in http_times)
+    beyond = (cpu - per_feed * changed) / max(polled, 1)
     print(f"polled {polled} feeds: {changed} changed, "
           f"{sum(r['counts']['feeds_not_modified'] for r in shard_results)} not modified, "
           f"{sum(r['counts']['feeds_failed'] for r in shard_results)} failed; "
           f"{entries} entries, {sum(r['counts']['articles_new'] for r in shard_results)} new articles")
-    print(f"wall time        {wall:8.1f} s")
+    print(f"wall time        {wall:8.1f} s  ({_ratio(wall, floor)} the feedparser floor)")
     print(f"feeds/s          {polled / wall:8.1f}")
     print(f"entries/s        {entries / wall:8.1f}")
-    print(f"poller CPU time  {cpu:8.1f} s  ({args.shards} processes x {args.workers} threads)")
+    print(f"poller CPU time  {cpu:8.1f} s  ({args.shards} processes x {args.workers} downloads at once; "
+          f"{_ratio(cpu, per_feed * changed)} feedparser's CPU for the changed feeds)")
+    print(f"  beyond feedparser {beyond * 1000:5.2f} ms per feed polled ({_ratio(beyond, bare_cpu)} the CPU of a bare 304)")
     print(f"farm CPU time    {farm_cpu:8.1f} s")
     print(f"peak memory      {max(r['peak_mb'] for r in shard_results):8.1f} MB per poller process "
           f"({sum(r['peak_mb'] for r in shard_results):.0f} MB together)")
+    print("references, measured in this run (half before the cycle, half after):")
+    print(f"feedparser       {per_feed * 1000:8.1f} ms per changed feed "
+          f"({statistics.mean(len(b) for b in bodies) / 1024:.0f} KB, "
+          f"{statistics.mean(entry_count(n) for n in sample):.0f} entries on average); "
+          f"x {changed} changed feeds = {per_feed * changed:.1f} s of CPU, {per_feed * changed / cpu:.0%} of poller "
+          f"CPU; / {args.shards} processes = a floor of {floor:.1f} s")
+    print(f"bare 304         {bare_cpu * 1e6:8.0f} us of CPU, {bare_wall * 1e6:.0f} us per round trip (median), "
+          f"with http.client on one keep-alive connection")
+    return 0
 
-    sample = [n for n in range(min(args.feeds, 2000)) if not answers_304(n, args.not_modified)][:200]
-    bodies = [feed_body(n, port) for n in sample]
+
+def _ratio(value: float, reference: float, digits: int = 1) -> str:
+    return f"{value / reference:.{digits}f}x" if reference else "n/a x"
+
+
+def _parse_times(bodies: list[bytes]) -> list[float]:
+    """CPU seconds of bare feedparser on each body."""
     times = []
     for body in bodies:
         t0 = time.process_time()
         feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False)
         times.append(time.process_time() - t0)
-    per_feed = statistics.mean(times)
-    print(f"feedparser       {per_feed * 1000:8.1f} ms per changed feed "
-          f"({statistics.mean(len(b) for b in bodies) / 1024:.0f} KB, "
-          f"{statistics.mean(entry_count(n) for n in sample):.0f} entries on average); "
-          f"x {changed} changed feeds = {per_feed * changed:.1f} s, {per_feed * changed / cpu:.0%} of poller CPU")
-    return 0
+    return times
+
+
+def _http_times(port: int, feeds: list[int]) -> list[tuple[float, float]]:
+    """(CPU, wall) seconds of each conditional GET (answered 304) on one keep-alive connection."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    times = []
+    try:
+        for n in feeds:
+            c0, t0 = time.process_time(), time.perf_counter()
+            conn.request("GET", f"/feed/{n}.xml", headers={"If-None-Match": f'"v{n}"'})
+            response = conn.getresponse()
+            response.read()
+            times.append((time.process_time() - c0, time.perf_counter() - t0))
+    finally:
+        conn.close()
+    return times
 
 
 def _process_cpu(pid: int) -> float:
