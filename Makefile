@@ -2,8 +2,9 @@
 SHELL := /bin/bash
 BOOT := set -eo pipefail; source scripts/bootstrap.sh
 PYTEST_ARGS ?=
+SCALE_ARGS ?=
 
-.PHONY: demo test airflow migrate lock clean help
+.PHONY: demo test airflow scale-test migrate lock clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -16,6 +17,9 @@ test:  ## run the whole test suite against a real PostgreSQL (and headless Chrom
 
 airflow:  ## start Airflow (standalone) with this project's dags/ and plugins/ on 127.0.0.1
 	@$(BOOT); scripts/airflow-standalone.sh
+
+scale-test:  ## news_ingest on CeleryExecutor (2 workers, Redis) vs LocalExecutor over 5,000+ loopback articles; same warehouse?
+	@$(BOOT); python scripts/scale_test.py $(SCALE_ARGS)
 
 migrate:  ## apply pending warehouse migrations to $$WIREWATCH_DATABASE_URL
 	@$(BOOT); wirewatch db migrate

@@ -26,7 +26,7 @@ from airflow.sdk import dag, task
 
 from wirewatch import pipeline
 from wirewatch.settings import task_settings
-from wirewatch_tasks import process_stored_pages, quality_checks
+from wirewatch_tasks import IO_QUEUE, process_stored_pages, quality_checks
 
 HTTP_POOL = "wirewatch_http"
 
@@ -55,7 +55,7 @@ def news_ingest():
     def plan_poll() -> list[dict[str, int]]:
         return pipeline.plan_poll(task_settings())
 
-    @task(pool=HTTP_POOL, map_index_template="{{ task.op_kwargs['shard']['shard'] }}")
+    @task(pool=HTTP_POOL, queue=IO_QUEUE, map_index_template="{{ task.op_kwargs['shard']['shard'] }}")
     def poll_feeds(shard: dict[str, int], run_id: str | None = None) -> dict:
         return pipeline.poll_feeds(shard["shard"], shard["shards"], run_id=run_id, settings=task_settings())
 
@@ -63,7 +63,7 @@ def news_ingest():
     def plan_fetch(_polled: list[dict]) -> list[dict[str, int]]:
         return pipeline.plan_fetch(task_settings())
 
-    @task(pool=HTTP_POOL, map_index_template="{{ task.op_kwargs['shard']['shard'] }}")
+    @task(pool=HTTP_POOL, queue=IO_QUEUE, map_index_template="{{ task.op_kwargs['shard']['shard'] }}")
     def fetch_articles(shard: dict[str, int], run_id: str | None = None) -> dict:
         return pipeline.fetch_articles(shard["shard"], shard["shards"], run_id=run_id,
                                        settings=task_settings())

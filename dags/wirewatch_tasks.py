@@ -6,18 +6,27 @@ fetched or marked for reprocessing. Business logic lives in `plugins/wirewatch/p
 extract -> dedup -> tag -> report_run (outlet: the wirewatch_articles Asset)
 ```
 and the data-quality checks run after a load (`quality_checks`).
+
+Queues (CeleryExecutor; LocalExecutor ignores them): feed polls and page fetches go to
+`WIREWATCH_IO_QUEUE`, extract/dedup/tag to `WIREWATCH_CPU_QUEUE`, the rest to Airflow's default
+queue, which is also what both settings fall back to. See docs/deployment.md.
 """
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 from airflow.providers.common.sql.operators.sql import SQLCheckOperator
-from airflow.sdk import Asset, task
+from airflow.sdk import Asset, BaseOperator, task
 
 from wirewatch import pipeline, report
 from wirewatch.settings import WAREHOUSE_CONN_ID, task_settings
 from wirewatch.warehouse.checks import CHECKS
+
+# Celery queues, read at parse time: I/O-bound tasks (many slots) and CPU-bound ones (slots = cores).
+IO_QUEUE = os.environ.get("WIREWATCH_IO_QUEUE") or BaseOperator.queue
+CPU_QUEUE = os.environ.get("WIREWATCH_CPU_QUEUE") or BaseOperator.queue
 
 # The warehouse's articles: updated by every load; the digest is scheduled on it.
 ARTICLES_ASSET = Asset(name="wirewatch_articles", uri="wirewatch://warehouse/articles", group="wirewatch")
@@ -26,15 +35,15 @@ ARTICLES_ASSET = Asset(name="wirewatch_articles", uri="wirewatch://warehouse/art
 def process_stored_pages(upstream):
     """Wire extract -> dedup -> tag -> report_run after `upstream`; returns the report task."""
 
-    @task
+    @task(queue=CPU_QUEUE)
     def extract(_upstream, run_id: str | None = None) -> dict:
         return pipeline.extract_articles(run_id=run_id, settings=task_settings())
 
-    @task
+    @task(queue=CPU_QUEUE)
     def dedup(_extracted: dict, run_id: str | None = None) -> dict:
         return pipeline.dedup_articles(run_id=run_id, settings=task_settings())
 
-    @task
+    @task(queue=CPU_QUEUE)
     def tag(_deduped: dict, run_id: str | None = None) -> dict:
         return pipeline.tag_articles(run_id=run_id, settings=task_settings())
 

@@ -35,6 +35,7 @@ class SafePool:
         self._context = multiprocessing.get_context("forkserver")
         self._context.set_forkserver_preload(list(preload))
         self._pool: ProcessPoolExecutor | None = None
+        allow_children()
 
     def map(self, func: Callable, items: Sequence) -> list:
         if not items:
@@ -92,3 +93,18 @@ def _kill(pool: ProcessPoolExecutor) -> None:
 
 def default_workers(configured: int) -> int:
     return configured or os.cpu_count() or 1
+
+
+def allow_children() -> None:
+    """Let this process start worker processes although a Celery worker forked it. A task run by a
+    Celery worker's default prefork pool (billiard) inherits the pool process's identity: marked
+    daemonic, with which multiprocessing refuses to start any process ("daemonic processes are not
+    allowed to have children"), and with billiard's authentication key, which multiprocessing's
+    forkserver cannot pickle. The extract task would fail on every try. The daemonic mark only
+    exists so that a daemon leaves no orphans, and SafePool stops its workers when it closes."""
+    config = multiprocessing.current_process()._config  # no public API: the setters are for unstarted processes
+    if config.get("daemon"):
+        config["daemon"] = False
+    authkey = config.get("authkey")
+    if authkey is not None and not isinstance(authkey, multiprocessing.process.AuthenticationString):
+        config["authkey"] = multiprocessing.process.AuthenticationString(bytes(authkey))
