@@ -5,6 +5,7 @@ import asyncio
 import dataclasses
 import socket
 import threading
+import time
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -285,6 +286,12 @@ def test_a_poll_killed_mid_way_loses_nothing_and_repeats_only_the_unwritten(sett
         def handle(req):
             if len([p for p in server.hits if p.startswith("/k")]) == 30 and not kills:
                 with psycopg2.connect(settings.database_url) as conn, conn.cursor() as cur:
+                    for _ in range(100):  # until a group of outcomes is committed (one a second at least)
+                        cur.execute("SELECT count(*) FROM fetch_events")
+                        if cur.fetchone()[0]:
+                            break
+                        conn.commit()
+                        time.sleep(0.1)
                     cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                                 "WHERE datname = current_database() AND application_name = 'wirewatch' "
                                 "AND pid <> pg_backend_pid()")

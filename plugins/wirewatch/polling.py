@@ -22,6 +22,7 @@ import asyncio
 import collections
 import dataclasses
 import email.utils
+import functools
 import hashlib
 import ipaddress
 import logging
@@ -30,6 +31,7 @@ import re
 import ssl
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urljoin, urlsplit
@@ -333,49 +335,64 @@ async def poll_due_feeds(conn: Connection, shard: int, shards: int, settings: Se
     downloads run at once, and a new one starts as soon as one ends (a slow feed holds up no
     batch). Finished polls are written in groups, each in one transaction with the feeds' new
     state, their fetch_events rows and the articles they queued: a task killed mid-way loses at
-    most its uncommitted group, whose feeds are due again when their lease runs out."""
+    most its uncommitted groups, whose feeds are due again when their lease runs out.
+
+    `conn` is used by one thread of its own, one claim or one group at a time, while the loop
+    goes on downloading and parsing: the loop never waits for PostgreSQL."""
     lease = timedelta(seconds=settings.total_timeout * 4 + 600)
     slots = max(1, settings.poll_workers)
     now = datetime.now(timezone.utc)
+    loop = asyncio.get_running_loop()
     waiting: collections.deque[dict] = collections.deque()
-    running: set[asyncio.Task] = set()
+    running: set[asyncio.Future] = set()
     finished: list[PollResult] = []
     oldest = 0.0  # when the first of `finished` was done
     claimed_all = False
+    claiming: asyncio.Future | None = None
+    writing: asyncio.Future | None = None
 
-    def record() -> None:
-        if finished:
-            for result, counts in record_polls_committed(conn, finished, settings):
-                recorded(result, counts)
-            finished.clear()
-
-    async with FeedClient(settings) as client:
-        try:
-            while True:
-                if not claimed_all and len(waiting) < slots:
-                    record()  # the claim commits: no half-written group goes with it
-                    feeds = warehouse.claim_due_feeds(conn, shard, shards, limit=slots * CLAIM_PER_SLOT,
-                                                      lease=lease)
-                    claimed_all = not feeds
-                    waiting.extend(feeds)
-                while waiting and len(running) < slots:
-                    feed = waiting.popleft()
-                    running.add(asyncio.create_task(
-                        fetch_feed(feed, client, settings, verify=should_verify(feed, settings, now))))
-                if not running:
-                    break
-                done, running = await asyncio.wait(running, timeout=RECORD_SECONDS,
-                                                   return_when=asyncio.FIRST_COMPLETED)
-                if done and not finished:
-                    oldest = time.monotonic()
-                finished.extend(task.result() for task in done)
-                if len(finished) >= RECORD_BATCH or (finished and time.monotonic() - oldest >= RECORD_SECONDS):
-                    record()
-            record()
-        finally:
-            for task in running:
-                task.cancel()
-            await asyncio.gather(*running, return_exceptions=True)
+    with ThreadPoolExecutor(1, thread_name_prefix="poll-warehouse") as warehouse_thread:
+        async with FeedClient(settings) as client:
+            try:
+                while True:
+                    if claiming is None and not claimed_all and len(waiting) < slots:
+                        claiming = loop.run_in_executor(warehouse_thread, functools.partial(
+                            warehouse.claim_due_feeds, conn, shard, shards, limit=slots * CLAIM_PER_SLOT, lease=lease))
+                    polling_done = claimed_all and not waiting and not running
+                    if writing is None and finished and (polling_done or len(finished) >= RECORD_BATCH
+                                                         or time.monotonic() - oldest >= RECORD_SECONDS):
+                        writing = loop.run_in_executor(warehouse_thread, record_polls_committed, conn,
+                                                       finished, settings)
+                        finished = []
+                    while waiting and len(running) < slots:
+                        feed = waiting.popleft()
+                        running.add(asyncio.ensure_future(
+                            fetch_feed(feed, client, settings, verify=should_verify(feed, settings, now))))
+                    pending = running | {future for future in (claiming, writing) if future is not None}
+                    if not pending:
+                        break
+                    done, _ = await asyncio.wait(pending, timeout=RECORD_SECONDS, return_when=asyncio.FIRST_COMPLETED)
+                    for future in done:
+                        if future is claiming:
+                            claiming = None
+                            feeds = future.result()
+                            claimed_all = not feeds
+                            waiting.extend(feeds)
+                        elif future is writing:
+                            writing = None
+                            for result, counts in future.result():
+                                recorded(result, counts)
+                        else:
+                            running.discard(future)
+                            if not finished:
+                                oldest = time.monotonic()
+                            finished.append(future.result())
+            finally:
+                for future in running:
+                    future.cancel()
+                # The warehouse thread's last job runs to its end (the executor waits for it).
+                await asyncio.gather(*running, *(f for f in (claiming, writing) if f is not None),
+                                     return_exceptions=True)
 
 
 # --- scheduling --------------------------------------------------------------------------------
