@@ -13,9 +13,11 @@ CPU time and peak memory of the pollers, and feedparser's share of the work.
 Machines (and one machine from minute to minute) differ 2x in speed, so two references are
 measured in the same run, half before the poll cycle and half after, and the figures are also
 given as ratios to them:
-- the feedparser floor: bare `feedparser.parse` on a sample of the changed bodies, times the
-  changed feeds, spread over the poll processes: the wall time of a cycle that did nothing but
-  parse (the pollers also canonicalise each entry's URL, and write to PostgreSQL);
+- the feedparser floor: bare `feedparser.parse`'s CPU time on a sample of the changed bodies,
+  times the changed feeds, spread over the poll processes: the wall time of a cycle that did
+  nothing but parse, on an idle machine (the pollers also canonicalise each entry's URL, and
+  write to PostgreSQL, which shares the cores); and the loaded floor: the same parsing in as
+  many processes at once, timed by the clock, for a machine that other work keeps busy;
 - a bare 304: a conditional GET answered 304 by the same farm, one after another on one
   keep-alive connection with http.client (no checks, no parsing, no warehouse): its CPU time
   against the pollers' CPU per feed beyond feedparser (the HTTP, the checks, the claims, the
@@ -32,6 +34,7 @@ import os
 import resource
 import statistics
 import sys
+import threading
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -167,6 +170,7 @@ def main() -> int:
     bodies = [feed_body(n, port) for n in sample]
     not_modified = [n for n in range(min(args.feeds, 5000)) if answers_304(n, args.not_modified)][:2000]
     parse_times = _parse_times(bodies[0::2])
+    parse_walls = [_parallel_parse_wall(bodies[k::4], args.shards) for k in (0, 2)]
     http_times = _http_times(port, not_modified[0::2])
 
     farm_cpu_before = _process_cpu(farm.pid)
@@ -176,13 +180,16 @@ def main() -> int:
                for k in range(args.shards)]
     for poller in pollers:
         poller.start()
+    backends = _BackendCPU(args.database_url)
     shard_results = [results.get() for _ in pollers]
     for poller in pollers:
         poller.join()
     wall = time.monotonic() - started
+    postgres_cpu = backends.stop()
     farm_cpu = _process_cpu(farm.pid) - farm_cpu_before
 
     parse_times += _parse_times(bodies[1::2])
+    parse_walls += [_parallel_parse_wall(bodies[k::4], args.shards) for k in (1, 3)]
     http_times += _http_times(port, not_modified[1::2])
     farm.terminate()
 
@@ -192,6 +199,7 @@ def main() -> int:
     cpu = sum(r["cpu"] for r in shard_results)
     per_feed = statistics.mean(parse_times) if parse_times else 0.0
     floor = per_feed * changed / args.shards
+    loaded_floor = statistics.median(parse_walls) * changed
     bare_cpu = sum(cpu for cpu, _wall in http_times) / len(http_times)
     bare_wall = statistics.median(wall for _cpu, wall in http_times)
     beyond = (cpu - per_feed * changed) / max(polled, 1)
@@ -199,13 +207,15 @@ def main() -> int:
           f"{sum(r['counts']['feeds_not_modified'] for r in shard_results)} not modified, "
           f"{sum(r['counts']['feeds_failed'] for r in shard_results)} failed; "
           f"{entries} entries, {sum(r['counts']['articles_new'] for r in shard_results)} new articles")
-    print(f"wall time        {wall:8.1f} s  ({_ratio(wall, floor)} the feedparser floor)")
+    print(f"wall time        {wall:8.1f} s  ({_ratio(wall, floor, 2)} the feedparser floor, "
+          f"{_ratio(wall, loaded_floor, 2)} the loaded feedparser floor)")
     print(f"feeds/s          {polled / wall:8.1f}")
     print(f"entries/s        {entries / wall:8.1f}")
     print(f"poller CPU time  {cpu:8.1f} s  ({args.shards} processes x {args.workers} downloads at once; "
           f"{_ratio(cpu, per_feed * changed)} feedparser's CPU for the changed feeds)")
     print(f"  beyond feedparser {beyond * 1000:5.2f} ms per feed polled ({_ratio(beyond, bare_cpu)} the CPU of a bare 304)")
     print(f"farm CPU time    {farm_cpu:8.1f} s")
+    print(f"PostgreSQL CPU   {postgres_cpu:8.1f} s  (the poll tasks' server processes)")
     print(f"peak memory      {max(r['peak_mb'] for r in shard_results):8.1f} MB per poller process "
           f"({sum(r['peak_mb'] for r in shard_results):.0f} MB together)")
     print("references, measured in this run (half before the cycle, half after):")
@@ -213,7 +223,10 @@ def main() -> int:
           f"({statistics.mean(len(b) for b in bodies) / 1024:.0f} KB, "
           f"{statistics.mean(entry_count(n) for n in sample):.0f} entries on average); "
           f"x {changed} changed feeds = {per_feed * changed:.1f} s of CPU, {per_feed * changed / cpu:.0%} of poller "
-          f"CPU; / {args.shards} processes = a floor of {floor:.1f} s")
+          f"CPU; / {args.shards} processes = the feedparser floor, {floor:.1f} s")
+    print(f"                          in {args.shards} processes at once on this machine as loaded during the run, "
+          f"{statistics.median(parse_walls) * 1000:.1f} ms of wall time per changed feed (median of 4 samples, "
+          f"{min(parse_walls) * 1000:.1f}-{max(parse_walls) * 1000:.1f}): the loaded floor, {loaded_floor:.1f} s")
     print(f"bare 304         {bare_cpu * 1e6:8.0f} us of CPU, {bare_wall * 1e6:.0f} us per round trip (median), "
           f"with http.client on one keep-alive connection")
     return 0
@@ -233,6 +246,30 @@ def _parse_times(bodies: list[bytes]) -> list[float]:
     return times
 
 
+def _parse_share(bodies: list[bytes], start, done) -> None:
+    start.wait()
+    _parse_times(bodies)
+    done.put(None)
+
+
+def _parallel_parse_wall(bodies: list[bytes], processes: int) -> float:
+    """Wall seconds per body of bare feedparser on `bodies`, shared among `processes` started together."""
+    start, done = multiprocessing.Event(), multiprocessing.Queue()
+    workers = [multiprocessing.Process(target=_parse_share, args=(bodies[k::processes], start, done))
+               for k in range(processes)]
+    for worker in workers:
+        worker.start()
+    time.sleep(0.2)  # all started and waiting
+    t0 = time.monotonic()
+    start.set()
+    for _ in workers:
+        done.get()
+    wall = time.monotonic() - t0
+    for worker in workers:
+        worker.join()
+    return wall / max(len(bodies), 1)
+
+
 def _http_times(port: int, feeds: list[int]) -> list[tuple[float, float]]:
     """(CPU, wall) seconds of each conditional GET (answered 304) on one keep-alive connection."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -247,6 +284,37 @@ def _http_times(port: int, feeds: list[int]) -> list[tuple[float, float]]:
     finally:
         conn.close()
     return times
+
+
+class _BackendCPU:
+    """CPU time of the PostgreSQL server processes serving the poll tasks (read from /proc every
+    0.2 s while they run, since each exits with its connection)."""
+
+    def __init__(self, database_url: str):
+        self._seen: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._conn = psycopg2.connect(database_url)
+        self._conn.autocommit = True
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.2):
+            with self._conn.cursor() as cur:
+                cur.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                            "AND application_name = 'wirewatch'")
+                pids = [pid for (pid,) in cur.fetchall()]
+            for pid in pids:
+                try:
+                    self._seen[pid] = _process_cpu(pid)
+                except (OSError, IndexError, ValueError):
+                    pass  # exited just now, or not readable (another user's process on a remote server)
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        self._conn.close()
+        return sum(self._seen.values())
 
 
 def _process_cpu(pid: int) -> float:
