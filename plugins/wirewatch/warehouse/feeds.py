@@ -226,8 +226,9 @@ def queue_feed_entries(conn: Connection,
                        found: Sequence[tuple[Row, Sequence[FeedEntry]]]) -> list[tuple[int, int, int]]:
     """Queue each entry's article unless its canonical URL is known, and link it to its feed. A
     known, extracted article whose entry in a feed changed its headline is marked to be fetched
-    again (an updated story). Four statements for any number of feeds and entries; within a
-    feed the first entry of a URL wins, and across feeds the first feed (its outlet, its id).
+    again (an updated story). Two to four statements for any number of feeds and entries (articles
+    just inserted need no lookup and cannot have changed); within a feed the first entry of a URL
+    wins, and across feeds the first feed (its outlet, its id).
     Rows go in URL order, so that poll tasks queueing the same URLs at once wait on each other
     rather than deadlock. -> (new, already known, changed) per feed, in order."""
     lists = [list({entry.canonical_url: entry for entry in reversed(entries)}.values()) for _feed, entries in found]
@@ -241,26 +242,33 @@ def queue_feed_entries(conn: Connection,
         inserted = psycopg2.extras.execute_values(
             cur,
             """INSERT INTO articles (canonical_url, url, feed_id, outlet, feed_title, feed_summary, feed_published_at)
-               VALUES %s ON CONFLICT (canonical_url) DO NOTHING RETURNING canonical_url""",
+               VALUES %s ON CONFLICT (canonical_url) DO NOTHING RETURNING canonical_url, id""",
             [(url, e.link, found[position][0]["id"], found[position][0]["outlet"] or found[position][0]["name"],
               e.title, e.summary, e.published_at) for url, (position, e) in sorted(first.items())],
             page_size=5000, fetch=True,
         )
-        new_urls = {row[0] for row in inserted}
-        cur.execute("SELECT canonical_url, id FROM articles WHERE canonical_url = ANY(%s)", (list(first),))
-        article_ids = dict(cur.fetchall())
+        article_ids = dict(inserted)
+        new_urls = set(article_ids)
+        if known := [url for url in first if url not in new_urls]:
+            cur.execute("SELECT canonical_url, id FROM articles WHERE canonical_url = ANY(%s)", (known,))
+            article_ids.update(cur.fetchall())
         listed = [(feed["id"], article_ids[e.canonical_url], e.entry_id, e.title)
                   for (feed, _entries), unique in zip(found, lists) for e in unique]
-        cur.execute(
-            """UPDATE articles a SET refetch_requested_at = now(), updated_at = now()
-               FROM feed_entries fe, unnest(%s::bigint[], %s::bigint[], %s::text[]) AS listed (feed_id, article_id, title)
-               WHERE fe.feed_id = listed.feed_id AND fe.article_id = listed.article_id AND a.id = listed.article_id
-                 AND a.status = 'extracted' AND a.refetch_requested_at IS NULL
-                 AND listed.title IS NOT NULL AND fe.title IS DISTINCT FROM listed.title
-               RETURNING listed.feed_id""",
-            ([row[0] for row in listed], [row[1] for row in listed], [row[3] for row in listed]),
-        )
-        changed = collections.Counter(row[0] for row in cur.fetchall())
+        changed: collections.Counter = collections.Counter()
+        if rows := [(feed_id, article_id, title) for (feed_id, article_id, _entry, title), url
+                    in zip(listed, (e.canonical_url for unique in lists for e in unique))
+                    if url not in new_urls and title is not None]:
+            cur.execute(
+                """UPDATE articles a SET refetch_requested_at = now(), updated_at = now()
+                   FROM feed_entries fe,
+                        unnest(%s::bigint[], %s::bigint[], %s::text[]) AS listed (feed_id, article_id, title)
+                   WHERE fe.feed_id = listed.feed_id AND fe.article_id = listed.article_id
+                     AND a.id = listed.article_id AND a.status = 'extracted' AND a.refetch_requested_at IS NULL
+                     AND fe.title IS DISTINCT FROM listed.title
+                   RETURNING listed.feed_id""",
+                ([row[0] for row in rows], [row[1] for row in rows], [row[2] for row in rows]),
+            )
+            changed.update(row[0] for row in cur.fetchall())
         psycopg2.extras.execute_values(
             cur,
             """INSERT INTO feed_entries (feed_id, article_id, entry_id, title) VALUES %s
