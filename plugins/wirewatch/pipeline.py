@@ -11,23 +11,28 @@ import logging
 import math
 import threading
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from wirewatch import polling, rawpages, warehouse
-from wirewatch.actors import load_gazetteer
+from wirewatch.actors import Gazetteer, load_gazetteer
 from wirewatch.boilerplate import countable_lines, site_of
 from wirewatch.db import connect
-from wirewatch.dedup import StoryMatch, best_match, choose_story, fingerprint, lock_key
+from wirewatch.dedup import Fingerprint, StoryMatch, best_match, choose_story, fingerprint, lock_key
 from wirewatch.events import event_facts
 from wirewatch.extract import ExtractedArticle, Rejection, extract_article, media_rejection
 from wirewatch.matching import tokenize
 from wirewatch.fetch import Download, download, make_session
 from wirewatch.politeness import HostPolicy
 from wirewatch.settings import Settings
-from wirewatch.topics import load_taxonomy
+from wirewatch.topics import Taxonomy, load_taxonomy
 from wirewatch.urls import page_key
 from wirewatch.workers import SafePool, default_workers
 
@@ -35,6 +40,9 @@ LOGGER = logging.getLogger(__name__)
 
 Counts = dict[str, object]
 TAG_BATCH = 200
+TAG_CHUNK = 8
+# A pathological text that has not been tagged after this long is given up (and reported).
+TAG_ARTICLE_TIMEOUT = 60.0
 
 # The counts each stage reports (always all of them, zeros included, so summaries are stable).
 STAGE_COUNTS = {
@@ -268,7 +276,7 @@ def extract_pool(settings: Settings) -> SafePool:
     The forkserver preloads this module too: workers unpickle `run_extract_job` from it, and would
     otherwise each import it (1-2 s) before their first page."""
     return SafePool(default_workers(settings.extract_workers), item_timeout=EXTRACT_PAGE_TIMEOUT,
-                    on_error=lambda reason: reason, preload=["wirewatch.extract", "wirewatch.pipeline"], chunksize=EXTRACT_CHUNK)
+                    on_error=lambda reason: f"extraction error: {reason}", preload=["wirewatch.extract", "wirewatch.pipeline"], chunksize=EXTRACT_CHUNK)
 
 
 def extract_articles(*, run_id: str, settings: Settings | None = None) -> Counts:
@@ -287,21 +295,36 @@ def extract_articles(*, run_id: str, settings: Settings | None = None) -> Counts
         LOGGER.info("%d fetched articles to extract with %d worker process(es)", pending,
                     default_workers(settings.extract_workers))
         if pending:
-            with extract_pool(settings) as pool, ThreadPoolExecutor(1) as background:
-                conns, turn, previous = (conn, other_conn), 0, None
-                while True:
-                    batch = warehouse.claim_fetched_articles(conns[turn], EXTRACT_BATCH)
-                    running = background.submit(pool.map, run_extract_job,
-                                                _extract_jobs(conns[turn], batch, settings)) if batch else None
-                    if previous is not None:
-                        _save_batch(*previous, counts, reasons, by_site)
-                        previous[0].commit()
-                        LOGGER.info("extracted %d of %d so far", counts["extracted"] + counts["rejected"]
-                                    + counts["failed"], pending)
-                    if running is None:
-                        break
-                    previous, turn = (conns[turn], batch, running.result()), 1 - turn
+            def save(save_conn, batch: list[dict], results: list) -> None:
+                _save_batch(save_conn, batch, results, counts, reasons, by_site)
+                LOGGER.info("extracted %d of %d so far", counts["extracted"] + counts["rejected"] + counts["failed"],
+                            pending)
+
+            with extract_pool(settings) as pool:
+                overlapped_rounds((conn, other_conn),
+                                  claim=lambda c: warehouse.claim_fetched_articles(c, EXTRACT_BATCH),
+                                  compute=lambda c, batch: pool.map(run_extract_job, _extract_jobs(c, batch, settings)),
+                                  save=save)
     return _finish(settings, run_id, "extract", 0, counts, reasons, by_site)
+
+
+def overlapped_rounds(conns: tuple, *, claim: Callable[[Any], list], compute: Callable[[Any, list], list],
+                      save: Callable[[Any, list, list], None]) -> None:
+    """Rounds of claim (lock a batch in a transaction) -> compute (in a worker pool) -> save and
+    commit, on two connections in turn: while the pool computes one batch, the previous one is
+    saved and committed, so neither the pool nor PostgreSQL waits for the other. A task that dies
+    loses the rounds it had not committed, whose rows its retry claims again."""
+    with ThreadPoolExecutor(1) as background:
+        turn, previous = 0, None
+        while True:
+            batch = claim(conns[turn])
+            running = background.submit(compute, conns[turn], batch) if batch else None
+            if previous is not None:
+                save(*previous)
+                previous[0].commit()
+            if running is None:
+                break
+            previous, turn = (conns[turn], batch, running.result()), 1 - turn
 
 
 def mark_for_reprocess(*, site: str | None = None, since: datetime | None = None,
@@ -374,16 +397,41 @@ def dedup_articles(*, run_id: str, shard: int = 0, shards: int = 1, settings: Se
     contested: set[int] = set()  # claimed by another worker right now: theirs to finish
     with connect(settings.database_url) as conn:
         index_missing_bands(conn)
-        while batch := warehouse.articles_to_dedup(conn, shard, shards, DEDUP_BATCH, skip=contested):
-            for article in batch:
-                outcome = dedup_article(conn, article, settings)
-                if outcome is None:
-                    contested.add(article["id"])
-                    continue
-                counts["articles_deduped"] += 1
-                counts[DEDUP_OUTCOME_COUNT[outcome]] += 1
-            LOGGER.info("deduplicated %d articles so far", counts["articles_deduped"])
+        batch = warehouse.articles_to_dedup(conn, shard, shards, DEDUP_BATCH, skip=contested)
+        # The texts' fingerprints (most of the CPU) are computed by a pool of worker processes, a
+        # batch ahead, while this process decides the batch before in order; one batch alone is
+        # fingerprinted here, since starting the pool costs more.
+        with ExitStack() as stack:
+            pool = stack.enter_context(fingerprint_pool(settings)) if len(batch) >= DEDUP_BATCH else None
+            background = stack.enter_context(ThreadPoolExecutor(1))
+
+            def fingerprints(articles: list[dict]) -> list[Fingerprint | None]:
+                texts = [article["text"] or "" for article in articles]
+                return pool.map(fingerprint, texts) if pool else [fingerprint(text) for text in texts]
+
+            running = background.submit(fingerprints, batch)
+            while batch:
+                found = running.result()
+                following = warehouse.articles_to_dedup(conn, shard, shards, DEDUP_BATCH,
+                                                        skip=contested | {article["id"] for article in batch})
+                running = background.submit(fingerprints, following)
+                for article, article_print in zip(batch, found):
+                    outcome = dedup_article(conn, article, settings, article_print)
+                    if outcome is None:
+                        contested.add(article["id"])
+                        continue
+                    counts["articles_deduped"] += 1
+                    counts[DEDUP_OUTCOME_COUNT[outcome]] += 1
+                LOGGER.info("deduplicated %d articles so far", counts["articles_deduped"])
+                batch = following
     return _finish(settings, run_id, "dedup", shard, counts, Counter())
+
+
+def fingerprint_pool(settings: Settings) -> SafePool:
+    """Worker processes for dedup's fingerprints; an item whose worker failed is fingerprinted again
+    in the dedup process (None)."""
+    return SafePool(default_workers(settings.extract_workers), item_timeout=TAG_ARTICLE_TIMEOUT,
+                    on_error=lambda _reason: None, preload=["wirewatch.dedup"], chunksize=16)
 
 
 def index_missing_bands(conn) -> int:
@@ -401,10 +449,11 @@ def index_missing_bands(conn) -> int:
     return indexed
 
 
-def dedup_article(conn, article: dict, settings: Settings) -> str | None:
-    """Decide and record one article's story in one transaction. -> 'same_page', 'exact', 'near'
-    or 'new'; None when another worker holds the article."""
-    found = fingerprint(article["text"] or "")
+def dedup_article(conn, article: dict, settings: Settings, found: Fingerprint | None = None) -> str | None:
+    """Decide and record one article's story in one transaction (`found`: its text's fingerprint,
+    if computed already). -> 'same_page', 'exact', 'near' or 'new'; None when another worker holds
+    the article."""
+    found = found or fingerprint(article["text"] or "")
     key = page_key(article["canonical_url"], article["page_canonical_url"])
     try:
         context = warehouse.begin_dedup(conn, article["id"], article["text_hash"], key,
@@ -443,8 +492,60 @@ def mark_for_retag(settings: Settings | None = None) -> int:
     return marked
 
 
+@dataclass(frozen=True)
+class TagJob:
+    """One article to tag (in a pool worker), with the files and version the step loaded."""
+
+    article: dict
+    taxonomy_path: Path
+    gazetteer_path: Path
+    version: str
+
+
+@dataclass(frozen=True)
+class Tags:
+    topics: list
+    actors: list
+    events: dict
+
+
+@lru_cache(maxsize=1)
+def _tagger(taxonomy_path: Path, gazetteer_path: Path) -> tuple[Taxonomy, Gazetteer, str]:
+    """The taxonomy and gazetteer a pool worker tags with, loaded once per worker."""
+    taxonomy, gazetteer = load_taxonomy(taxonomy_path), load_gazetteer(gazetteer_path)
+    return taxonomy, gazetteer, f"{taxonomy.version}+{gazetteer.version}"
+
+
+def tag_article(article: dict, taxonomy: Taxonomy, gazetteer: Gazetteer) -> Tags:
+    """Topics (with their event facts) and actors of one article."""
+    tokens = tokenize(article["text"])  # one tokenization for topics and actors
+    language = article["language"] or "unknown"
+    # Only the phrase lists of the article's language apply; other languages get no topic.
+    topics = taxonomy.tag(article["title"], article["text"], tokens=tokens, year=article["year"], language=language)
+    actors = gazetteer.find(article["title"], article["text"], tokens=tokens)
+    events = {m.topic_id: event_facts(article["text"], m.evidence_spans, language=language,
+                                      published=article["published"]) for m in topics}
+    return Tags(topics, actors, events)
+
+
+def run_tag_job(job: TagJob) -> Tags | str:
+    """Tag one article in a pool worker. -> its tags, or an error string."""
+    try:
+        taxonomy, gazetteer, version = _tagger(job.taxonomy_path, job.gazetteer_path)
+        if version != job.version:
+            return f"tagging error: the taxonomy or gazetteer changed during the run ({version}, not {job.version})"
+        return tag_article(job.article, taxonomy, gazetteer)
+    except Exception as exc:  # one article must not stop the step
+        LOGGER.exception("tagging crashed on article %s", job.article["id"])
+        return f"tagging error: {type(exc).__name__}: {exc}"[:500]
+
+
 def tag_articles(*, run_id: str, settings: Settings | None = None) -> Counts:
-    """Tag topics and actors on articles not yet tagged with the current taxonomy and gazetteer."""
+    """Tag topics and actors on articles not yet tagged with the current taxonomy and gazetteer.
+
+    More than one batch of them is tagged in a pool of worker processes (WIREWATCH_EXTRACT_WORKERS,
+    all cores), each batch saved and committed while the pool tags the next (`overlapped_rounds`);
+    a single batch is tagged in this process, since starting the pool costs more."""
     settings = _settings(settings)
     taxonomy = load_taxonomy(settings.taxonomy_path)
     gazetteer = load_gazetteer(settings.gazetteer_path)
@@ -452,29 +553,45 @@ def tag_articles(*, run_id: str, settings: Settings | None = None) -> Counts:
     version = f"{taxonomy.version}+{gazetteer.version}"
     counts: Counter = Counter()
     reasons: Counter = Counter()
-    with connect(settings.database_url) as conn:
+    failed: set[int] = set()  # a tagging error: left untagged (and reported), not tried again this run
+
+    def claim(conn) -> list[dict]:
+        return warehouse.articles_to_tag(conn, version, TAG_BATCH, skip=failed)
+
+    def save(conn, batch: list[dict], results: list) -> None:
+        for article, tags in zip(batch, results):
+            if isinstance(tags, str):
+                failed.add(article["id"])
+                reasons[tags] += 1
+                LOGGER.error("article %s: %s", article["id"], tags)
+                continue
+            warehouse.save_tags(conn, article["id"], version, tags.topics, tags.actors, tags.events)
+            counts["event_facts"] += sum(1 for e in tags.events.values() if e.killed or e.injured or e.places)
+            counts["articles_tagged"] += 1
+            counts["topic_links"] += len(tags.topics)
+            counts["actor_links"] += len(tags.actors)
+            counts["articles_without_topic"] += not tags.topics
+            language = article["language"] or "unknown"
+            if language not in taxonomy.rules:
+                counts["articles_untagged_language"] += 1
+                reasons[f"untagged: language {language}"] += 1
+        LOGGER.info("tagged %d articles so far", counts["articles_tagged"])
+
+    with connect(settings.database_url) as conn, connect(settings.database_url) as other_conn:
         warehouse.sync_taxonomy(conn, taxonomy, gazetteer)
         warehouse.record_taxonomy_version(conn, version, topics=len(taxonomy.topics), actors=len(gazetteer.actors))
         conn.commit()
-        while batch := warehouse.articles_to_tag(conn, version, TAG_BATCH):
-            for article in batch:
-                tokens = tokenize(article["text"])  # one tokenization for topics and actors
-                language = article["language"] or "unknown"
-                # Only the phrase lists of the article's language apply; other languages get no topic.
-                topics = taxonomy.tag(article["title"], article["text"], tokens=tokens, year=article["year"],
-                                      language=language)
-                actors = gazetteer.find(article["title"], article["text"], tokens=tokens)
-                events = {m.topic_id: event_facts(article["text"], m.evidence_spans, language=language,
-                                                  published=article["published"]) for m in topics}
-                warehouse.save_tags(conn, article["id"], version, topics, actors, events)
-                counts["event_facts"] += sum(1 for e in events.values() if e.killed or e.injured or e.places)
-                counts["articles_tagged"] += 1
-                counts["topic_links"] += len(topics)
-                counts["actor_links"] += len(actors)
-                counts["articles_without_topic"] += not topics
-                if language not in taxonomy.rules:
-                    counts["articles_untagged_language"] += 1
-                    reasons[f"untagged: language {language}"] += 1
+        first = claim(conn)
+        if len(first) < TAG_BATCH:  # all there is: no pool
+            save(conn, first, [tag_article(article, taxonomy, gazetteer) for article in first])
             conn.commit()
+        else:
+            conn.rollback()  # the rounds claim it again
+            jobs = lambda batch: [TagJob(a, settings.taxonomy_path, settings.gazetteer_path, version) for a in batch]
+            with SafePool(default_workers(settings.extract_workers), item_timeout=TAG_ARTICLE_TIMEOUT,
+                          on_error=lambda reason: f"tagging error: {reason}", preload=["wirewatch.pipeline"],
+                          chunksize=TAG_CHUNK) as pool:
+                overlapped_rounds((conn, other_conn), claim=claim,
+                                  compute=lambda _conn, batch: pool.map(run_tag_job, jobs(batch)), save=save)
     LOGGER.info("tagged with taxonomy version %s (topic phrase lists for %s)", version, ", ".join(taxonomy.languages))
     return _finish(settings, run_id, "tag", 0, counts, reasons)

@@ -22,7 +22,8 @@ LOGGER = logging.getLogger(__name__)
 
 
 class SafePool:
-    """`map(func, items)` over `workers` processes; a failed item yields `on_error(reason)`."""
+    """`map(func, items)` over `workers` processes; a failed item yields `on_error(reason)` (the
+    reason says what happened to the process, the caller what was being done)."""
 
     def __init__(self, workers: int, *, item_timeout: float, on_error: Callable[[str], Any],
                  preload: Sequence[str] = (), chunksize: int = 4):
@@ -55,9 +56,9 @@ class SafePool:
         try:
             return pool.submit(func, item).result(timeout=self.item_timeout)
         except FutureTimeout:
-            return self.on_error(f"extraction error: no result within {self.item_timeout:.0f} s (worker stopped)")
+            return self.on_error(f"no result within {self.item_timeout:.0f} s (worker stopped)")
         except BrokenProcessPool:
-            return self.on_error("extraction error: the extractor process died on this page (crash or out of memory)")
+            return self.on_error("the worker process died on this item (crash or out of memory)")
         finally:
             _kill(pool)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import psycopg2.extras
 
@@ -41,7 +41,8 @@ def sync_taxonomy(conn: Connection, taxonomy: Taxonomy, gazetteer: Gazetteer) ->
             )
 
 
-def articles_to_tag(conn: Connection, taxonomy_version: str, limit: int) -> list[Row]:
+def articles_to_tag(conn: Connection, taxonomy_version: str, limit: int, skip: Iterable[int] = ()) -> list[Row]:
+    """The next articles not tagged with `taxonomy_version`, locked, except those in `skip`."""
     with dict_cursor(conn) as cur:
         cur.execute(
             # The article's year tells the tagger which years mentioned in it are history.
@@ -49,9 +50,10 @@ def articles_to_tag(conn: Connection, taxonomy_version: str, limit: int) -> list
                       extract(year FROM coalesce(published_at, feed_published_at, first_seen_at))::int AS year
                FROM articles
                WHERE status = 'extracted' AND (tagged_at IS NULL OR taxonomy_version IS DISTINCT FROM %s)
+                     AND NOT (id = ANY(%s))
                ORDER BY id LIMIT %s
                FOR UPDATE SKIP LOCKED""",
-            (taxonomy_version, limit),
+            (taxonomy_version, sorted(skip), limit),
         )
         return cur.fetchall()
 
