@@ -28,20 +28,25 @@ def count_queued_articles(conn: Connection) -> int:
 
 def claim_queued_article(conn: Connection, shard: int, shards: int, *, skip_hosts: Collection[str] = ()) -> Row | None:
     """Lock the next article of the shard due for fetching, except those of `skip_hosts` (hosts
-    another worker of the task is fetching from). The lock lasts until the caller commits."""
-    with dict_cursor(conn) as cur:
-        cur.execute(
-            """SELECT id, url, canonical_url, attempts, feed_summary, refetch_requested_at IS NOT NULL AS refetch
-               FROM articles
-               WHERE ((status = 'queued' AND next_attempt_at <= now()) OR refetch_requested_at IS NOT NULL)
-                 -- shard by host: one task owns a host, so politeness holds across tasks
-                 AND abs(hashtext(split_part(canonical_url, '/', 3))) %% %s = %s
-                 AND NOT (split_part(canonical_url, '/', 3) = ANY (%s))
-               ORDER BY id
-               LIMIT 1 FOR UPDATE SKIP LOCKED""",
-            (shards, shard, sorted(skip_hosts)),
-        )
-        return cur.fetchone()
+    another worker of the task is fetching from): queued articles first, then requested refetches.
+    The lock lasts until the caller commits."""
+    for due in ("status = 'queued' AND next_attempt_at <= now()",  # articles_fetch_todo_idx
+                "refetch_requested_at IS NOT NULL"):               # articles_refetch_idx
+        with dict_cursor(conn) as cur:
+            cur.execute(
+                f"""SELECT id, url, canonical_url, attempts, feed_summary, refetch_requested_at IS NOT NULL AS refetch
+                    FROM articles
+                    WHERE {due}
+                      -- shard by host: one task owns a host, so politeness holds across tasks
+                      AND abs(hashtext(split_part(canonical_url, '/', 3))) %% %s = %s
+                      AND NOT (split_part(canonical_url, '/', 3) = ANY (%s))
+                    ORDER BY id
+                    LIMIT 1 FOR UPDATE SKIP LOCKED""",
+                (shards, shard, sorted(skip_hosts)),
+            )
+            if (row := cur.fetchone()) is not None:
+                return row
+    return None
 
 
 def _http_fields(download: Download) -> tuple:
