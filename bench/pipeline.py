@@ -11,18 +11,26 @@ For each latency it prints the time and share of each stage and articles/s end t
 measured in the same run on the same pages: bare `trafilatura.extract` on all cores, the ceiling,
 since extraction is the CPU-bound stage. The last line reads
 `end-to-end: X articles/s, Y of the extraction ceiling` (for the last latency given).
-With Airflow's CeleryExecutor the same work runs through a scheduler and workers: `make scale-test`
-times that shape.
+With --executors local,celery the same farm (same articles, hosts, latency and host delay) is also
+run through Airflow itself, by scripts/scale_test.py (`make scale-test`): a scheduler with
+LocalExecutor, and one with CeleryExecutor and its two workers (I/O and CPU queues), triggering
+news_ingest until nothing is left. Those figures include what the in-process run leaves out: the
+poll, task start-up and the scheduler's pauses between tasks. They are printed per executor as
+articles/s and as a share of the ceiling measured around that run.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
+import multiprocessing
 import os
+import subprocess
 import sys
+import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import psycopg2
@@ -39,6 +47,8 @@ from wirewatch.feeds import FeedSpec  # noqa: E402
 from wirewatch.settings import Settings  # noqa: E402
 
 STAGES = ("fetch", "extract", "dedup", "tag")
+SCALE_TEST = Path(__file__).resolve().parents[1] / "scripts" / "scale_test.py"
+AIRFLOW_TASKS = ("poll_feeds", "fetch_articles", "extract", "dedup", "tag")
 
 
 def scratch_settings(base: Settings, name: str, host_delay: float) -> Settings:
@@ -51,6 +61,12 @@ def scratch_settings(base: Settings, name: str, host_delay: float) -> Settings:
         migrations.migrate(conn, base.sql_dir)
     return dataclasses.replace(base, database_url=url, allowed_networks=("127.0.0.0/8", "::1"),
                                host_delay_seconds=host_delay)
+
+
+def fetch_shard(task: tuple[int, int, Settings]) -> dict:
+    """One mapped fetch task (in a process of its own)."""
+    shard, shards, settings = task
+    return pipeline.fetch_articles(shard, shards, run_id="bench", settings=settings)
 
 
 def drop(settings: Settings) -> None:
@@ -73,10 +89,12 @@ def run_once(base: Settings, *, articles: int, hosts: int, latency_ms: float, ho
             seconds = {}
             start = time.perf_counter()
             shards = pipeline.plan_fetch(settings)
-            # The mapped fetch tasks run side by side (LocalExecutor, the wirewatch_http pool of 8).
-            with ThreadPoolExecutor(min(8, len(shards)) or 1) as tasks:
-                list(tasks.map(lambda s: pipeline.fetch_articles(s["shard"], s["shards"], run_id="bench",
-                                                                 settings=settings), shards))
+            # The mapped fetch tasks run side by side, each in a process of its own as LocalExecutor runs
+            # them (the wirewatch_http pool of 8), not in this process, which also serves the farm.
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["wirewatch.pipeline"])
+            with ProcessPoolExecutor(min(8, len(shards)) or 1, mp_context=context) as tasks:
+                list(tasks.map(fetch_shard, [(s["shard"], s["shards"], settings) for s in shards]))
             seconds["fetch"] = time.perf_counter() - start
             for stage, run in (("extract", pipeline.extract_articles), ("dedup", pipeline.dedup_articles),
                                ("tag", pipeline.tag_articles)):
@@ -103,6 +121,39 @@ def extraction_ceiling(pages: list[bytes], workers: int) -> float:
         return len(pages) / (time.perf_counter() - start)
 
 
+def run_airflow(executors: list[str], *, articles: int, hosts: int, latency_ms: float,
+                host_delay: float) -> dict[str, dict]:
+    """news_ingest over the page farm through Airflow with each executor (scripts/scale_test.py);
+    its JSON summary per executor, or {} when the run failed (its output's tail is printed)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        summary = Path(tmp) / "summary.json"
+        command = [sys.executable, str(SCALE_TEST), "--executors", ",".join(executors), "--articles", str(articles),
+                   "--hosts", str(hosts), "--pages", "0", "--latency-ms", str(latency_ms),
+                   "--host-delay", str(host_delay), "--summary", str(summary), "--run-timeout", "3600"]
+        process = subprocess.run(command, capture_output=True, text=True)
+        if not summary.exists():
+            print(f"  Airflow run failed (exit {process.returncode}):\n{process.stdout[-3000:]}{process.stderr[-2000:]}")
+            return {}
+        if process.returncode:
+            print(f"  note: scale_test exited {process.returncode} (the warehouses differ?):\n{process.stdout[-1500:]}")
+        return json.loads(summary.read_text())
+
+
+def print_airflow(figures: dict[str, dict], ceiling: float) -> list[tuple[str, float]]:
+    """One block per executor: run time, articles/s and its share of the ceiling, the tasks' wall spans."""
+    rates = []
+    for executor, figure in figures.items():
+        seconds = figure["run_seconds"]
+        rate = figure["articles"] / seconds
+        rates.append((figure["executor"], rate))
+        print(f"  {figure['executor']}: {figure['articles']} articles in {figure['runs']} news_ingest run(s), "
+              f"{seconds:.1f} s from trigger to end -> {rate:.1f} articles/s, {rate / ceiling:.2f} of the ceiling")
+        spans = ", ".join(f"{task} {figure['stages'][task]['seconds']:.1f} s" for task in AIRFLOW_TASKS
+                          if task in figure["stages"])
+        print(f"    task wall spans: {spans}")
+    return rates
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=5000, help="article URLs (default 5000)")
@@ -112,7 +163,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host-delay", type=float, default=0.2,
                         help="seconds between two requests to one host (default 0.2; WIREWATCH_HOST_DELAY_SECONDS)")
     parser.add_argument("--ceiling-pages", type=int, default=600, help="pages timed for the extraction ceiling")
+    parser.add_argument("--executors", default="",
+                        help="also run the farm through Airflow with these executors: local, celery or "
+                             "local,celery (scripts/scale_test.py; Redis on 127.0.0.1:6379 for celery)")
+    parser.add_argument("--skip-in-process", action="store_true",
+                        help="only the Airflow runs of --executors (with the ceiling beside them)")
     args = parser.parse_args(argv)
+    executors = [e.strip() for e in args.executors.split(",") if e.strip()]
+    if not set(executors) <= {"local", "celery"}:
+        parser.error("--executors takes local, celery or local,celery")
+    if args.skip_in_process and not executors:
+        parser.error("--skip-in-process needs --executors")
     base = Settings.from_env()
     workers = os.cpu_count() or 1
     from pagefarm import load_pages
@@ -120,21 +181,32 @@ def main(argv: list[str] | None = None) -> int:
     pages = [p.body for p in load_pages()]
     print(f"{args.articles} articles from {len(pages)} real pages on {args.hosts} loopback hosts; host delay "
           f"{args.host_delay} s; {base.fetch_workers} fetch workers per task; {workers} cores")
+    ceiling_pages = (pages * (args.ceiling_pages // len(pages) + 1))[:args.ceiling_pages]
     results = []
     for latency in args.latency_ms:
-        result = run_once(base, articles=args.articles, hosts=args.hosts, latency_ms=latency,
-                          host_delay=args.host_delay)
-        ceiling = extraction_ceiling((pages * (args.ceiling_pages // len(pages) + 1))[:args.ceiling_pages], workers)
-        total = sum(result["seconds"].values())
-        rate = result["queued"] / total
-        results.append((latency, rate, ceiling))
-        print(f"\nlatency {latency:g} ms: {result['queued']} queued -> {result['extracted']} extracted, "
-              f"{result['tagged']} tagged, {result['stories']} stories, {result['left']} left in the queue")
-        for stage in STAGES:
-            print(f"  {stage:<8} {result['seconds'][stage]:7.1f} s  {result['seconds'][stage] / total:6.1%}")
-        print(f"  total    {total:7.1f} s  -> {rate:.1f} articles/s; bare trafilatura on {workers} cores: "
-              f"{ceiling:.1f} pages/s (the ceiling)")
-    if len(results) > 1:
+        if not args.skip_in_process:
+            result = run_once(base, articles=args.articles, hosts=args.hosts, latency_ms=latency,
+                              host_delay=args.host_delay)
+            ceiling = extraction_ceiling(ceiling_pages, workers)
+            total = sum(result["seconds"].values())
+            rate = result["queued"] / total
+            results.append((latency, rate, ceiling))
+            print(f"\nlatency {latency:g} ms: {result['queued']} queued -> {result['extracted']} extracted, "
+                  f"{result['tagged']} tagged, {result['stories']} stories, {result['left']} left in the queue")
+            for stage in STAGES:
+                print(f"  {stage:<8} {result['seconds'][stage]:7.1f} s  {result['seconds'][stage] / total:6.1%}")
+            print(f"  total    {total:7.1f} s  -> {rate:.1f} articles/s; bare trafilatura on {workers} cores: "
+                  f"{ceiling:.1f} pages/s (the ceiling)")
+        if executors:
+            before = extraction_ceiling(ceiling_pages, workers)
+            figures = run_airflow(executors, articles=args.articles, hosts=args.hosts, latency_ms=latency,
+                                  host_delay=args.host_delay)
+            ceiling = (before + extraction_ceiling(ceiling_pages, workers)) / 2
+            print(f"\nlatency {latency:g} ms through Airflow (ceiling around the run: {ceiling:.1f} pages/s):")
+            for executor, rate in print_airflow(figures, ceiling):
+                if args.skip_in_process:
+                    results.append((latency, rate, ceiling))
+    if len(results) > 1 and not args.skip_in_process:
         print(f"\nlatency {results[-1][0]:g} ms vs {results[0][0]:g} ms: {results[-1][1] / results[0][1]:.2f} of the "
               f"throughput")
     latency, rate, ceiling = results[-1]

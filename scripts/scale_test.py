@@ -88,7 +88,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--io-slots", type=int, default=8,
                         help="concurrency of the I/O worker (default and I/O queues); also the wirewatch_http pool")
     parser.add_argument("--cpu-slots", type=int, default=cpus, help="concurrency of the CPU worker (CPU queue)")
+    parser.add_argument("--max-shards", type=int, default=4, help="WIREWATCH_MAX_SHARDS: mapped poll/fetch tasks")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13", help="Celery broker")
+    parser.add_argument("--latency-ms", type=float, default=0.0,
+                        help="per-response latency of the page farm, as real fetches wait on the network")
     parser.add_argument("--host-delay", type=float, default=0.01,
                         help="WIREWATCH_HOST_DELAY_SECONDS: seconds between two requests to one farm host")
     parser.add_argument("--run-timeout", type=float, default=900, help="seconds one news_ingest run may take")
@@ -96,6 +99,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--executors", default="celery,local",
                         help="which runs to do: celery,local (a comparison needs both)")
     parser.add_argument("--keep", action="store_true", help="keep the databases and the work directory")
+    parser.add_argument("--summary", type=Path, metavar="FILE",
+                        help="also write the timings as JSON (bench/pipeline.py --executors reads it)")
     args = parser.parse_args(argv)
     args.executors = [e.strip() for e in args.executors.split(",") if e.strip()]
     if not set(args.executors) <= {"celery", "local"} or not args.executors:
@@ -125,6 +130,27 @@ class Processes:
             if process.poll() is not None:
                 raise RuntimeError(f"{name} exited with code {process.returncode}; log tail:\n"
                                    + tail(self.workdir / f"{name}.log"))
+
+    def cpu_seconds(self, *names: str) -> float:
+        """CPU time used so far by the named processes and their descendants, those that ended
+        included (a parent that reaped a child carries its time)."""
+        total = 0.0
+        for name in names:
+            process = self.running.get(name)
+            if process is None:
+                continue
+            try:
+                root = psutil.Process(process.pid)
+                tree = [root, *root.children(recursive=True)]
+            except psutil.NoSuchProcess:
+                continue
+            for proc in tree:
+                try:
+                    times = proc.cpu_times()
+                except psutil.NoSuchProcess:
+                    continue
+                total += times.user + times.system + times.children_user + times.children_system
+        return total
 
     def stop(self, *names: str, grace: float = 20.0) -> None:
         """SIGTERM the named processes' groups (all when none named), SIGKILL what is left of them
@@ -395,6 +421,9 @@ def airflow_env(*, workdir: Path, server: Server, meta_db: str, warehouse_url: s
         "AIRFLOW_CONN_WIREWATCH_WAREHOUSE": connection_json(warehouse_url),
         "WIREWATCH_ALLOWED_NETWORKS": LOOPBACK_NETWORKS,
         "WIREWATCH_HOST_DELAY_SECONDS": str(args.host_delay),
+        # Mapped fetch tasks (each fetches concurrently inside): several, so that the workers share
+        # them, but each task process costs seconds of start-up CPU on these two cores.
+        "WIREWATCH_MAX_SHARDS": str(args.max_shards),
         # A page that fails transiently is retried this much later: never within the test, so both
         # executors see each article fetched once and record the same outcome.
         "WIREWATCH_FETCH_RETRY_MINUTES": "600",
@@ -454,7 +483,7 @@ def trigger_and_wait(airflow: Airflow, processes: Processes, run_id: str, timeou
         if time.monotonic() - last_report > 30:
             last_report = time.monotonic()
             log(f"  {run_id}: {time.monotonic() - started:.0f}s, {task_states(tis)}")
-        time.sleep(2)
+        time.sleep(3)
 
 
 def task_instances(airflow: Airflow, run_id: str) -> list[dict]:
@@ -513,6 +542,7 @@ class Outcome:
     start_seconds: float
     runs: list[dict] = field(default_factory=list)
     stages: dict[str, tuple[int, float]] = field(default_factory=dict)
+    cpu: dict[str, float] = field(default_factory=dict)
 
     @property
     def run_seconds(self) -> float:
@@ -553,6 +583,15 @@ def check_queues(tis: list[dict], queues: dict[str, str]) -> None:
              if ti.get("queue") != queues[QUEUE_OF_TASK.get(ti["task_id"], "default")]}
     if wrong:
         raise RuntimeError(f"tasks on unexpected queues: {sorted(wrong)}")
+
+
+SHARED = ("api-server", "dag-processor")  # started once, serve both executors
+
+
+def own_cpu_seconds() -> float:
+    """CPU time of this process: mostly the loopback web servers (the farm and the demo corpus)."""
+    times = psutil.Process().cpu_times()
+    return times.user + times.system
 
 
 def start_components(processes: Processes, env: dict[str, str], port: int, *, with_api: bool) -> None:
@@ -639,7 +678,7 @@ def run(args: argparse.Namespace, stack: ExitStack, workdir: Path, server: Serve
     from pagefarm import PageFarm
 
     corpus = stack.enter_context(CorpusServer())
-    farm = stack.enter_context(PageFarm(articles=args.articles, hosts=args.hosts, latency_ms=0))
+    farm = stack.enter_context(PageFarm(articles=args.articles, hosts=args.hosts, latency_ms=args.latency_ms))
     log(f"demo corpus on {corpus.base_url}; page farm: {args.articles:,} articles "
         f"({len(farm.pages)} real pages) on {args.hosts} hosts 127.0.0.2-{farm.hosts[-1]}, port {farm.port}")
     if math.lcm(len(farm.pages), args.hosts) < args.articles:
@@ -660,6 +699,7 @@ def run(args: argparse.Namespace, stack: ExitStack, workdir: Path, server: Serve
     outcomes: dict[str, Outcome] = {}
     for executor in args.executors:
         started = time.monotonic()
+        shared_cpu, own_cpu = processes.cpu_seconds(*SHARED), own_cpu_seconds()
         name = "CeleryExecutor" if executor == "celery" else "LocalExecutor"
         env = airflow.env = airflow_env(workdir=workdir, server=server, meta_db=meta_db,
                                         warehouse_url=warehouses[executor], api_port=port, executor=name,
@@ -693,10 +733,16 @@ def run(args: argparse.Namespace, stack: ExitStack, workdir: Path, server: Serve
         outcome = outcomes[executor] = Outcome(name, time.monotonic() - started)
         log(f"{name}: up in {outcome.start_seconds:.1f}s ({', '.join(processes.running)})")
         run_until_drained(airflow, processes, outcome, warehouses[executor], args, queues)
+        outcome.cpu = {"executor": processes.cpu_seconds("scheduler", "worker-io", "worker-cpu"),
+                       "shared": processes.cpu_seconds(*SHARED) - shared_cpu,
+                       "servers": own_cpu_seconds() - own_cpu}
 
     processes.stop()
     found = {executor: contents(url) for executor, url in warehouses.items()}
-    report(outcomes, {executor: len(c.articles) for executor, c in found.items()})
+    articles = {executor: len(c.articles) for executor, c in found.items()}
+    report(outcomes, articles)
+    if args.summary:
+        write_summary(args.summary, outcomes, articles, farm_articles=args.articles)
     if len(found) < 2:
         log("one executor only: nothing to compare")
         return 0
@@ -716,14 +762,17 @@ def report(outcomes: dict[str, Outcome], articles: dict[str, int]) -> None:
     names = list(outcomes)
     width = 22
     print("", flush=True)
-    print(f"{'':30}" + "".join(f"{outcomes[n].executor:>{width}}" for n in names))
+    print(f"{'':32}" + "".join(f"{outcomes[n].executor:>{width}}" for n in names))
     rows = [("Airflow (re)start (s)", lambda n: f"{outcomes[n].start_seconds:.1f}"),
             ("news_ingest runs", lambda n: str(len(outcomes[n].runs))),
             ("run time, trigger to end (s)", lambda n: f"{outcomes[n].run_seconds:.1f}"),
             ("articles loaded", lambda n: f"{articles[n]:,}"),
-            ("articles/s", lambda n: f"{articles[n] / outcomes[n].run_seconds:.1f}")]
+            ("articles/s", lambda n: f"{articles[n] / outcomes[n].run_seconds:.1f}"),
+            ("CPU s: scheduler, workers, tasks", lambda n: f"{outcomes[n].cpu.get('executor', 0):.0f}"),
+            ("CPU s: API server, DAG proc.", lambda n: f"{outcomes[n].cpu.get('shared', 0):.0f}"),
+            ("CPU s: loopback web servers", lambda n: f"{outcomes[n].cpu.get('servers', 0):.0f}")]
     for label, value in rows:
-        print(f"{label:30}" + "".join(f"{value(n):>{width}}" for n in names))
+        print(f"{label:32}" + "".join(f"{value(n):>{width}}" for n in names))
     tasks = [t for t in ("plan_poll", "poll_feeds", "plan_fetch", "fetch_articles", "extract", "dedup", "tag",
                          "report_run") if any(t in o.stages for o in outcomes.values())]
     print("stage wall time (s) [tasks]:")
@@ -732,8 +781,19 @@ def report(outcomes: dict[str, Outcome], articles: dict[str, int]) -> None:
         for n in names:
             count, seconds = outcomes[n].stages.get(task, (0, 0.0))
             cells.append(f"{seconds:.1f}" + (f" [{count}]" if count > 1 else ""))
-        print(f"  {task:28}" + "".join(f"{c:>{width}}" for c in cells))
+        print(f"  {task:30}" + "".join(f"{c:>{width}}" for c in cells))
     print(flush=True)
+
+
+def write_summary(path: Path, outcomes: dict[str, Outcome], articles: dict[str, int], *, farm_articles: int) -> None:
+    """The figures of `report` as JSON, keyed by executor ("celery", "local")."""
+    path.write_text(json.dumps({
+        executor: {"executor": outcome.executor, "farm_articles": farm_articles, "articles": articles[executor],
+                   "start_seconds": outcome.start_seconds, "runs": len(outcome.runs),
+                   "run_seconds": outcome.run_seconds, "cpu_seconds": outcome.cpu,
+                   "stages": {task: {"tasks": count, "seconds": seconds}
+                              for task, (count, seconds) in outcome.stages.items()}}
+        for executor, outcome in outcomes.items()}, indent=2))
 
 
 def main(argv: list[str] | None = None) -> int:
