@@ -55,9 +55,12 @@ def load_pages() -> list[FarmPage]:
 
 
 class PageFarm:
-    """`articles` article URLs spread over `hosts` loopback hosts (127.0.0.2 …), page i being real
-    page i mod len(pages): each real page appears about articles/len(pages) times, on different
-    hosts. One RSS feed per `ITEMS_PER_FEED` articles of a host."""
+    """`articles` article URLs spread over `hosts` loopback hosts (127.0.0.2 …): article i is on
+    host i mod hosts and is the (i div hosts + i mod hosts)-th real page (mod the number of pages).
+    Each real page appears about articles/len(pages) times, on different hosts, and a host serves
+    no page twice while it has at most len(pages) articles: a page served twice by one site would
+    become that site's learned boilerplate, which makes results depend on the extraction order.
+    One RSS feed per `ITEMS_PER_FEED` articles of a host."""
 
     def __init__(self, *, articles: int, hosts: int = 64, latency_ms: float = 0.0, port: int = 0):
         if not 1 <= hosts <= 250:
@@ -80,6 +83,9 @@ class PageFarm:
     # --- layout -------------------------------------------------------------------------------
     def host_of(self, article: int) -> str:
         return self.hosts[article % len(self.hosts)]
+
+    def page_of(self, article: int) -> FarmPage:
+        return self.pages[(article // len(self.hosts) + article % len(self.hosts)) % len(self.pages)]
 
     def url_of(self, article: int) -> str:
         return f"http://{self.host_of(article)}:{self.port}/news/{article}.html"
@@ -106,7 +112,7 @@ class PageFarm:
             except ValueError:
                 article = -1
             if 0 <= article < self.articles and self.host_of(article) == host:
-                return 200, "text/html; charset=utf-8", self.pages[article % len(self.pages)].body
+                return 200, "text/html; charset=utf-8", self.page_of(article).body
         if path.startswith("/feed/") and path.endswith(".xml"):
             feed = int(path[len("/feed/"):-len(".xml")])
             mine = self._articles_of(host)[feed * ITEMS_PER_FEED:(feed + 1) * ITEMS_PER_FEED]
@@ -117,7 +123,7 @@ class PageFarm:
     def _rss(self, host: str, articles: list[int]) -> bytes:
         now = format_datetime(datetime.now(timezone.utc))
         items = "".join(
-            f"<item><title>{escape(self.pages[a % len(self.pages)].title)}</title><link>{self.url_of(a)}</link>"
+            f"<item><title>{escape(self.page_of(a).title)}</title><link>{self.url_of(a)}</link>"
             f"<guid>{self.url_of(a)}</guid><pubDate>{now}</pubDate></item>" for a in articles)
         return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Farm {host}</title>'
                 f"<link>http://{host}:{self.port}/</link>{items}</channel></rss>").encode()

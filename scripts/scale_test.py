@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import ctypes
 import json
-import math
 import os
 import shutil
 import signal
@@ -81,7 +80,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         epilog="Run it through `make scale-test` (or after `source scripts/bootstrap.sh`).",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--articles", type=int, default=5000, help="articles of the page farm (at least 5,000 in CI)")
-    parser.add_argument("--hosts", type=int, default=50, help="loopback hosts of the page farm (127.0.0.2 …)")
+    parser.add_argument("--hosts", type=int, default=50,
+                        help="loopback hosts of the page farm (127.0.0.2 …); raised (up to 250) so that no host serves "
+                             "one page twice")
     parser.add_argument("--pages", type=int, default=129,
                         help="serve the N smallest real pages (0: all); the smaller half of the 258 keeps "
                              "extraction, the costliest stage, within CI's time budget")
@@ -675,15 +676,21 @@ def run(args: argparse.Namespace, stack: ExitStack, workdir: Path, server: Serve
     subset = real_pages_subset(workdir, args.pages)
     if subset is not None:
         os.environ["WIREWATCH_REALPAGES"] = str(subset)  # read by bench/pagefarm.py when imported
-    from pagefarm import PageFarm
+    from pagefarm import PageFarm, load_pages
 
+    # A host must not serve one page twice: its lines would become that site's learned boilerplate,
+    # and what is stripped would depend on the order of extraction, which differs from run to run
+    # (the poll tasks' ids interleave). With few pages (the 20 of tests/fixtures/realpages when
+    # ../shared is absent) that takes more hosts.
+    pages = len(load_pages())
+    hosts = min(250, max(args.hosts, -(-args.articles // pages)))
     corpus = stack.enter_context(CorpusServer())
-    farm = stack.enter_context(PageFarm(articles=args.articles, hosts=args.hosts, latency_ms=args.latency_ms))
+    farm = stack.enter_context(PageFarm(articles=args.articles, hosts=hosts, latency_ms=args.latency_ms))
     log(f"demo corpus on {corpus.base_url}; page farm: {args.articles:,} articles "
-        f"({len(farm.pages)} real pages) on {args.hosts} hosts 127.0.0.2-{farm.hosts[-1]}, port {farm.port}")
-    if math.lcm(len(farm.pages), args.hosts) < args.articles:
-        log(f"note: with {len(farm.pages)} pages on {args.hosts} hosts some hosts serve one page twice: its "
-            "lines become that site's learned boilerplate, and what is stripped depends on the order of extraction")
+        f"({pages} real pages) on {hosts} hosts 127.0.0.2-{farm.hosts[-1]}, port {farm.port}")
+    if -(-args.articles // hosts) > pages:
+        log(f"note: with {pages} pages on {hosts} hosts some hosts serve one page twice: its lines become "
+            "that site's learned boilerplate, and the executors may strip different lines")
 
     meta_db = f"ww_scale_{tag}_airflow"
     warehouses = {executor: server.create(f"ww_scale_{tag}_{executor}") for executor in args.executors}

@@ -303,22 +303,24 @@ def extract_articles(*, run_id: str, settings: Settings | None = None) -> Counts
             with extract_pool(settings) as pool:
                 overlapped_rounds((conn, other_conn),
                                   claim=lambda c: warehouse.claim_fetched_articles(c, EXTRACT_BATCH),
-                                  compute=lambda c, batch: pool.map(run_extract_job, _extract_jobs(c, batch, settings)),
-                                  save=save)
+                                  prepare=lambda c, batch: _extract_jobs(c, batch, settings),
+                                  work=lambda jobs: pool.map(run_extract_job, jobs), save=save)
     return _finish(settings, run_id, "extract", 0, counts, reasons, by_site)
 
 
-def overlapped_rounds(conns: tuple, *, claim: Callable[[Any], list], compute: Callable[[Any, list], list],
-                      save: Callable[[Any, list, list], None]) -> None:
-    """Rounds of claim (lock a batch in a transaction) -> compute (in a worker pool) -> save and
-    commit, on two connections in turn: while the pool computes one batch, the previous one is
-    saved and committed, so neither the pool nor PostgreSQL waits for the other. A task that dies
-    loses the rounds it had not committed, whose rows its retry claims again."""
+def overlapped_rounds(conns: tuple, *, claim: Callable[[Any], list], prepare: Callable[[Any, list], list],
+                      work: Callable[[list], list], save: Callable[[Any, list, list], None]) -> None:
+    """Rounds of claim (lock a batch in a transaction) -> prepare its jobs (on the same connection,
+    in this thread) -> work (in a worker pool) -> save and commit, on two connections in turn:
+    while the pool works on one batch, the previous one is saved and committed, so neither the
+    pool nor PostgreSQL waits for the other. A batch is prepared before the previous one is saved,
+    so what it reads of the warehouse does not depend on timing. A task that dies loses the rounds
+    it had not committed, whose rows its retry claims again."""
     with ThreadPoolExecutor(1) as background:
         turn, previous = 0, None
         while True:
             batch = claim(conns[turn])
-            running = background.submit(compute, conns[turn], batch) if batch else None
+            running = background.submit(work, prepare(conns[turn], batch)) if batch else None
             if previous is not None:
                 save(*previous)
                 previous[0].commit()
@@ -587,11 +589,13 @@ def tag_articles(*, run_id: str, settings: Settings | None = None) -> Counts:
             conn.commit()
         else:
             conn.rollback()  # the rounds claim it again
-            jobs = lambda batch: [TagJob(a, settings.taxonomy_path, settings.gazetteer_path, version) for a in batch]
             with SafePool(default_workers(settings.extract_workers), item_timeout=TAG_ARTICLE_TIMEOUT,
                           on_error=lambda reason: f"tagging error: {reason}", preload=["wirewatch.pipeline"],
                           chunksize=TAG_CHUNK) as pool:
                 overlapped_rounds((conn, other_conn), claim=claim,
-                                  compute=lambda _conn, batch: pool.map(run_tag_job, jobs(batch)), save=save)
+                                  prepare=lambda _conn, batch: [TagJob(article, settings.taxonomy_path,
+                                                                       settings.gazetteer_path, version)
+                                                                for article in batch],
+                                  work=lambda jobs: pool.map(run_tag_job, jobs), save=save)
     LOGGER.info("tagged with taxonomy version %s (topic phrase lists for %s)", version, ", ".join(taxonomy.languages))
     return _finish(settings, run_id, "tag", 0, counts, reasons)
