@@ -84,8 +84,12 @@ class PageFarm:
     def host_of(self, article: int) -> str:
         return self.hosts[article % len(self.hosts)]
 
+    def page_index(self, article: int) -> int:
+        """Which real page article `article` is (copies of one page share it)."""
+        return (article // len(self.hosts) + article % len(self.hosts)) % len(self.pages)
+
     def page_of(self, article: int) -> FarmPage:
-        return self.pages[(article // len(self.hosts) + article % len(self.hosts)) % len(self.pages)]
+        return self.pages[self.page_index(article)]
 
     def url_of(self, article: int) -> str:
         return f"http://{self.host_of(article)}:{self.port}/news/{article}.html"

@@ -95,7 +95,7 @@ def assert_exact_outcome(db, farm) -> None:
     story_of_page: dict[int, set[int]] = defaultdict(set)
     stories = {r[3] for r in rows}
     for url, _status, _attempts, story, _tagged in rows:
-        story_of_page[int(url.rsplit("/", 1)[1].split(".")[0]) % len(farm.pages)].add(story)
+        story_of_page[farm.page_index(int(url.rsplit("/", 1)[1].split(".")[0]))].add(story)
     assert all(len(found) == 1 for found in story_of_page.values()), "a page's copies were split over stories"
     assert scalar(db, "SELECT count(*) FROM stories WHERE articles > 0") == len(stories)
     assert scalar(db, "SELECT sum(articles) FROM stories") == FARM_ARTICLES
