@@ -4,7 +4,7 @@
 
 Every copy in bench/dedup/stories is cleaned as the extract step cleans texts
 (`cleaning.clean_text`), loaded as an extracted article into a scratch warehouse, and the real
-dedup step (`pipeline.dedup_articles`) assigns stories, copies taken in order of publication.
+dedup step (`dedup_articles`) assigns stories, copies taken in order of publication.
 Then, over all pairs of copies: a pair is predicted "same story" when both landed in one story,
 and is truly the same when the labelled set says so. Hard negatives (different stories written to
 look alike) are counted separately too.
@@ -29,9 +29,10 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "plugins"))
 
-from wirewatch import migrations, pipeline  # noqa: E402
-from wirewatch.cleaning import clean_text  # noqa: E402
+from wirewatch import migrations  # noqa: E402
 from wirewatch.db import ensure_database  # noqa: E402
+from wirewatch.dedup.runner import dedup_articles  # noqa: E402
+from wirewatch.extraction.cleaning import clean_text  # noqa: E402
 from wirewatch.settings import Settings  # noqa: E402
 from wirewatch.text import text_fingerprint, word_count  # noqa: E402
 
@@ -67,7 +68,7 @@ def assign(stories: list[dict], settings: Settings) -> dict[str, int]:
                                VALUES (%s, %s, %s, 'extracted', %s, %s, %s, %s, %s, %s)""",
                             (copy["url"], copy["url"], copy["outlet"], copy["title"], copy["published"], text,
                              text_fingerprint(text), word_count(text), copy["language"]))
-        pipeline.dedup_articles(run_id="bench", settings=dataclasses.replace(settings, database_url=url))
+        dedup_articles(run_id="bench", settings=dataclasses.replace(settings, database_url=url))
         with psycopg2.connect(url) as conn, conn.cursor() as cur:
             cur.execute("SELECT url, story_id FROM articles")
             return dict(cur.fetchall())

@@ -8,7 +8,7 @@ story each, seen-at times spread over 60 days, and 64 random LSH band keys each 
 is done server-side in bulk, then VACUUM ANALYZE, as a long-running warehouse would be.
 
 At each size, `--probes` new articles are deduplicated one by one through the real stage
-(`pipeline.dedup_article`: fingerprint, advisory locks, claim, URL-key, exact and LSH lookups,
+(`dedup_article`: fingerprint, advisory locks, claim, URL-key, exact and LSH lookups,
 containment check, story assignment, band insert, story figures, commit). Probes come in pairs,
 an original and a syndicated copy of it (a paragraph dropped, a new intro), so half of them go
 through candidate verification. Generated texts are 450 words from a 6,000-word vocabulary.
@@ -30,9 +30,10 @@ from datetime import datetime, timezone
 
 import psycopg2
 
-from wirewatch import migrations, pipeline
+from wirewatch import migrations
 from wirewatch.db import ensure_database
-from wirewatch.dedup import BANDS, fingerprint
+from wirewatch.dedup.runner import dedup_article
+from wirewatch.dedup.similarity import BANDS, fingerprint
 from wirewatch.settings import Settings
 from wirewatch.text import text_fingerprint, word_count
 
@@ -108,7 +109,7 @@ def probe(conn, settings: Settings, rng: random.Random, pairs: int, round_no: in
         fingerprint(row["text"])
         prints.append((time.perf_counter() - began) * 1000)
         began = time.perf_counter()
-        outcome = pipeline.dedup_article(conn, row, settings)
+        outcome = dedup_article(conn, row, settings)
         stage.append((time.perf_counter() - began) * 1000)
         assert outcome in ("new", "near"), outcome
     with conn.cursor() as cur:

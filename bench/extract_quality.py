@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import unicodedata
 import sys
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -37,8 +37,8 @@ import realpages  # noqa: E402
 import trafilatura  # noqa: E402
 from labelled import PAGES, Page, learned_boilerplate, load_pages, prf, wirewatch_extract  # noqa: E402
 
-from wirewatch.cleaning import WIRE_AGENCIES  # noqa: E402
-from wirewatch.extract import ExtractedArticle, Rejection, extract_article  # noqa: E402
+from wirewatch.extraction.cleaning import WIRE_AGENCIES  # noqa: E402
+from wirewatch.extraction.extract import ExtractedArticle, Rejection, extract_article  # noqa: E402
 
 
 def _loose(name: str) -> str:

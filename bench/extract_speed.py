@@ -6,11 +6,11 @@ Over the same pages (the labelled set, bench/extraction/pages, or the real pages
 ../shared/realpages with --set realpages), repeated --rounds times; the one-core timings of 1
 and 2 alternate round by round, so that a machine's changing load hits both alike:
   1. bare `trafilatura.extract(html)`, default settings, one core (and in a pool of all cores);
-  2. wirewatch's per-page work (`pipeline.run_extract_job`: decompress the stored page, decode,
+  2. wirewatch's per-page work (`run_extract_job`: decompress the stored page, decode,
      repair, parse, trafilatura with metadata, clean, strip learned boilerplate, flags), one core;
-  3. the same jobs through the extract step's process pool (`pipeline.extract_pool`) on all cores,
+  3. the same jobs through the extract step's process pool (`extract_pool`) on all cores,
      beside bare trafilatura in a process pool of the same size (the fair reference for it);
-  4. the whole extract step against a scratch warehouse (`pipeline.extract_articles`: claim pages,
+  4. the whole extract step against a scratch warehouse (`extract_articles`: claim pages,
      extract in the pool, save articles, learn site lines, commit), on all cores: on half the
      pages and on all, so that the difference gives the steady-state rate without the step's
      start-up (pool, imports, each worker's first page).
@@ -26,8 +26,8 @@ import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
-from urllib.parse import urlsplit
 from pathlib import Path
+from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).parent / "extraction"))
 
@@ -35,8 +35,9 @@ import realpages  # noqa: E402
 import trafilatura  # noqa: E402
 from labelled import learned_boilerplate, load_pages  # noqa: E402
 
-from wirewatch import pipeline, rawpages  # noqa: E402
+from wirewatch.extraction.runner import ExtractJob, extract_articles, extract_pool, run_extract_job  # noqa: E402
 from wirewatch.settings import Settings  # noqa: E402
+from wirewatch.warehouse import rawpages  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,27 +54,27 @@ def main(argv: list[str] | None = None) -> int:
     megabytes = sum(len(p.body) for p in work) / 1e6
     print(f"{len(pages)} {args.set} pages x {args.rounds} rounds = {n} pages, {megabytes:.1f} MB of HTML; "
           f"{os.cpu_count()} cores, pool of {args.workers}")
-    jobs = [pipeline.ExtractJob(article_id=i, compressed_body=rawpages.compress(p.body), url=p.url,
+    jobs = [ExtractJob(article_id=i, compressed_body=rawpages.compress(p.body), url=p.url,
                                 content_type=p.content_type, summary=p.summary, feed_title=None, min_words=60,
                                 boilerplate=p.boilerplate) for i, p in enumerate(pages)]
     start = time.perf_counter()
-    pipeline.run_extract_job(jobs[0])
+    run_extract_job(jobs[0])
     print(f"one-time loading (first page of a process, date and language models): "
           f"{time.perf_counter() - start:.2f} s")
     for page in pages[:5]:  # warm caches and lazy imports outside the timings
         trafilatura.extract(page.body)
     settings = dataclasses.replace(Settings.from_env(), extract_workers=args.workers)
     seconds = dict.fromkeys(("bare", "ours", "bare_pool", "ours_pool"), 0.0)
-    with pipeline.extract_pool(settings) as pool, ProcessPoolExecutor(args.workers) as bare_pool:
+    with extract_pool(settings) as pool, ProcessPoolExecutor(args.workers) as bare_pool:
         warm = jobs[: args.workers * 8]  # every worker gets a chunk: models loaded outside the timings
-        pool.map(pipeline.run_extract_job, warm)
+        pool.map(run_extract_job, warm)
         list(bare_pool.map(trafilatura.extract, [p.body for p in pages[: args.workers * 8]], chunksize=4))
         bodies = [p.body for p in pages]
         for _ in range(args.rounds):  # alternating, so that the machine's changing load hits all alike
             seconds["bare"] += clock(lambda: [trafilatura.extract(body) for body in bodies])
-            seconds["ours"] += clock(lambda: [pipeline.run_extract_job(job) for job in jobs])
+            seconds["ours"] += clock(lambda: [run_extract_job(job) for job in jobs])
             seconds["bare_pool"] += clock(lambda: list(bare_pool.map(trafilatura.extract, bodies, chunksize=4)))
-            seconds["ours_pool"] += clock(lambda: pool.map(pipeline.run_extract_job, jobs))
+            seconds["ours_pool"] += clock(lambda: pool.map(run_extract_job, jobs))
     bare = report("bare trafilatura.extract, 1 core", n, 1, seconds["bare"])
     ours = report("wirewatch per-page work, 1 core", n, 1, seconds["ours"])
     bare_pooled = report(f"bare trafilatura.extract, pool of {args.workers}", n, args.workers, seconds["bare_pool"])
@@ -137,7 +138,7 @@ def warehouse_run(work, settings: Settings) -> float:
 
     from wirewatch import migrations, warehouse
     from wirewatch.db import ensure_database
-    from wirewatch.fetch import Download
+    from wirewatch.fetch.client import Download
 
     url = settings.database_url.rsplit("/", 1)[0] + f"/wirewatch_bench_extract_{os.getpid()}"
     ensure_database(url)
@@ -158,7 +159,7 @@ def warehouse_run(work, settings: Settings) -> float:
                     headers={"content-type": page.content_type}))
         staged_settings = dataclasses.replace(settings, database_url=url)
         start = time.perf_counter()
-        pipeline.extract_articles(run_id="bench", settings=staged_settings)
+        extract_articles(run_id="bench", settings=staged_settings)
         return time.perf_counter() - start
     finally:
         admin = psycopg2.connect(settings.database_url.rsplit("/", 1)[0] + "/postgres")

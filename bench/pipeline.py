@@ -41,10 +41,15 @@ sys.path.insert(0, str(Path(__file__).parent))
 import trafilatura  # noqa: E402
 from pagefarm import PageFarm  # noqa: E402
 
-from wirewatch import migrations, pipeline, warehouse  # noqa: E402
+from wirewatch import migrations, warehouse  # noqa: E402
 from wirewatch.db import connect, ensure_database  # noqa: E402
-from wirewatch.feeds import FeedSpec  # noqa: E402
+from wirewatch.dedup.runner import dedup_articles  # noqa: E402
+from wirewatch.extraction.runner import extract_articles  # noqa: E402
+from wirewatch.feeds.lists import FeedSpec  # noqa: E402
+from wirewatch.feeds.runner import plan_poll, poll_feeds  # noqa: E402
+from wirewatch.fetch.runner import fetch_articles, plan_fetch  # noqa: E402
 from wirewatch.settings import Settings  # noqa: E402
+from wirewatch.tagging.runner import tag_articles  # noqa: E402
 
 STAGES = ("fetch", "extract", "dedup", "tag")
 SCALE_TEST = Path(__file__).resolve().parents[1] / "scripts" / "scale_test.py"
@@ -66,7 +71,7 @@ def scratch_settings(base: Settings, name: str, host_delay: float) -> Settings:
 def fetch_shard(task: tuple[int, int, Settings]) -> dict:
     """One mapped fetch task (in a process of its own)."""
     shard, shards, settings = task
-    return pipeline.fetch_articles(shard, shards, run_id="bench", settings=settings)
+    return fetch_articles(shard, shards, run_id="bench", settings=settings)
 
 
 def drop(settings: Settings) -> None:
@@ -82,22 +87,22 @@ def run_once(base: Settings, *, articles: int, hosts: int, latency_ms: float, ho
         with PageFarm(articles=articles, hosts=hosts, latency_ms=latency_ms) as farm:
             with connect(settings.database_url) as conn:
                 warehouse.upsert_feeds(conn, [FeedSpec(**spec) for spec in farm.feed_specs()])
-            for shard in pipeline.plan_poll(settings):
-                pipeline.poll_feeds(shard["shard"], shard["shards"], run_id="bench", settings=settings)
+            for shard in plan_poll(settings):
+                poll_feeds(shard["shard"], shard["shards"], run_id="bench", settings=settings)
             with connect(settings.database_url) as conn:
                 queued = warehouse.count_queued_articles(conn)
             seconds = {}
             start = time.perf_counter()
-            shards = pipeline.plan_fetch(settings)
+            shards = plan_fetch(settings)
             # The mapped fetch tasks run side by side, each in a process of its own as LocalExecutor runs
             # them (the wirewatch_http pool of 8), not in this process, which also serves the farm.
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["wirewatch.pipeline"])
+            context.set_forkserver_preload(["wirewatch.fetch.runner"])
             with ProcessPoolExecutor(min(8, len(shards)) or 1, mp_context=context) as tasks:
                 list(tasks.map(fetch_shard, [(s["shard"], s["shards"], settings) for s in shards]))
             seconds["fetch"] = time.perf_counter() - start
-            for stage, run in (("extract", pipeline.extract_articles), ("dedup", pipeline.dedup_articles),
-                               ("tag", pipeline.tag_articles)):
+            for stage, run in (("extract", extract_articles), ("dedup", dedup_articles),
+                               ("tag", tag_articles)):
                 began = time.perf_counter()
                 run(run_id="bench", settings=settings)
                 seconds[stage] = time.perf_counter() - began

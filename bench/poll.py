@@ -6,7 +6,7 @@
 A farm process serves N feeds (20-100 entries each, ~250-600 bytes per entry) over HTTP/1.1 with
 keep-alive; a share of them answers 304 to the validators the warehouse holds, the rest return a
 changed body whose entries are all new (the expensive case). The warehouse is a fresh database
-with the N feeds due. The poll cycle is the library's own code path, `pipeline.poll_feeds`, run as
+with the N feeds due. The poll cycle is the library's own code path, `poll_feeds`, run as
 one process per shard, as Airflow runs the mapped poll tasks. Prints feeds/s, entries/s, wall time,
 CPU time and peak memory of the pollers, and feedparser's share of the work.
 
@@ -46,8 +46,9 @@ import feedparser  # noqa: E402
 import psycopg2  # noqa: E402
 import psycopg2.extras  # noqa: E402
 
-from wirewatch import migrations, pipeline  # noqa: E402
+from wirewatch import migrations  # noqa: E402
 from wirewatch.db import ensure_database  # noqa: E402
+from wirewatch.feeds.runner import poll_feeds  # noqa: E402
 from wirewatch.settings import Settings  # noqa: E402
 
 WORDS = ("troops missile ceasefire sanctions drone envoy ministry border talks aid artillery convoy "
@@ -117,7 +118,7 @@ def run_farm(port_queue, not_modified: float) -> None:
 
 def run_shard(shard: int, shards: int, settings: Settings, results) -> None:
     started = time.process_time()
-    counts = pipeline.poll_feeds(shard, shards, run_id="bench", settings=settings)
+    counts = poll_feeds(shard, shards, run_id="bench", settings=settings)
     usage = resource.getrusage(resource.RUSAGE_SELF)
     results.put({"shard": shard, "counts": counts, "cpu": time.process_time() - started,
                  "peak_mb": usage.ru_maxrss / 1024})

@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT / "bench" / "extraction"))
 
 import realpages  # noqa: E402
 
-from wirewatch.topics import load_taxonomy  # noqa: E402
+from wirewatch.tagging.topics import load_taxonomy  # noqa: E402
 
 YEAR = 2026
 

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import yaml
 
-from wirewatch.actors import load_gazetteer
-from wirewatch.extract import clean_text
-from wirewatch.topics import load_taxonomy
+from wirewatch.extraction.extract import clean_text
+from wirewatch.tagging.actors import load_gazetteer
+from wirewatch.tagging.topics import load_taxonomy
 
 ROOT = Path(__file__).resolve().parents[1]
 LABELLED = ROOT / "bench" / "tagging" / "labelled"

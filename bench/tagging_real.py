@@ -8,7 +8,7 @@ text is tagged with the taxonomy in the page's language, as the tag step does, a
   - non-conflict articles given any topic (goal: at most 2 %);
   - on conflict articles, topic precision and recall (micro, over page-topic pairs);
   - the relevance gate (`Taxonomy.relevance`) against the `conflict` label;
-  - on conflict articles, the events (`wirewatch.events`): labelled killed/injured figures found
+  - on conflict articles, the events (`wirewatch.tagging.events`): labelled killed/injured figures found
     exactly (kind, number and qualifier), and labelled places found with the right country.
 """
 
@@ -27,8 +27,8 @@ sys.path.insert(0, str(ROOT / "bench" / "extraction"))
 
 import realpages  # noqa: E402
 
-from wirewatch.events import casualties, places  # noqa: E402
-from wirewatch.topics import load_taxonomy  # noqa: E402
+from wirewatch.tagging.events import casualties, places  # noqa: E402
+from wirewatch.tagging.topics import load_taxonomy  # noqa: E402
 
 LABELS = ROOT / "bench" / "tagging" / "real"
 
@@ -44,8 +44,8 @@ def evaluate(taxonomy, labels: list[dict], pages: dict[str, realpages.RealPage],
     for item in labels:
         page = pages[item["page"]]
         year = (page.published or datetime.now()).year
-        relevance = taxonomy.relevance(page.title, page.text, year=year, language=language)
-        found = {m.topic_id for m in taxonomy.tag(page.title, page.text, year=year, language=language)}
+        assessed = taxonomy.assess(page.title, page.text, year=year, language=language)
+        relevance, found = assessed.relevance, {m.topic_id for m in assessed.topics}
         truth = set(item.get("topics") or [])
         conflict = bool(item.get("conflict"))
         counts["pages"] += 1

@@ -17,11 +17,11 @@ import time
 
 from tagging_quality import LABELLED, ROOT, load_items
 
-from wirewatch.actors import load_gazetteer
-from wirewatch.events import _sentence_facts as sentence_facts_cache
-from wirewatch.events import event_facts
-from wirewatch.matching import tokenize
-from wirewatch.topics import load_taxonomy
+from wirewatch.tagging.actors import load_gazetteer
+from wirewatch.tagging.events import _sentence_facts as sentence_facts_cache
+from wirewatch.tagging.events import event_facts
+from wirewatch.tagging.matching import tokenize
+from wirewatch.tagging.topics import load_taxonomy
 
 
 def articles(count: int, size: int, seed: int = 7) -> list[tuple[str, str]]:
@@ -86,7 +86,7 @@ def extraction_rate(pages: int) -> float:
     sys.path.insert(0, str(ROOT / "bench" / "extraction"))
     import realpages
 
-    from wirewatch.extract import extract_article
+    from wirewatch.extraction.extract import extract_article
 
     sample = realpages.load()[:pages]
     extract_article(sample[0].body, url=sample[0].url)  # one-time loading outside the timing

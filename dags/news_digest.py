@@ -1,7 +1,7 @@
 """
 ### news_digest
 
-Renders the digest of the last 24 hours (`plugins/wirewatch/digest.py`): top stories per topic
+Renders the digest of the last 24 hours (`plugins/wirewatch/reporting/digest.py`): top stories per topic
 with their outlet counts, spikes of topics and actors against their trailing 14-day daily mean,
 feed-health warnings, and topic volume over 14 days, as HTML and Markdown with PNG charts, into
 WIREWATCH_DIGEST_DIR. Runs whenever `news_ingest` has loaded articles (the `wirewatch_articles`
@@ -18,10 +18,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, dag, task
-
-from wirewatch import digest
-from wirewatch.settings import task_settings
 from wirewatch_tasks import ARTICLES_ASSET
+
+from wirewatch.reporting import digest
+from wirewatch.settings import task_settings
 
 
 @dag(

@@ -15,7 +15,7 @@ plan_poll -> poll_feeds[shard…] -> plan_fetch -> fetch_articles[shard…] -> e
 `report` updates the `wirewatch_articles` Asset, on which `news_digest` is scheduled. The
 `check_*` tasks are the data-quality gates (`wirewatch.warehouse.checks`): a failing one shows
 red with the offending count and ids in its log, and the loaded data stays.
-Business logic lives in `plugins/wirewatch/pipeline.py`; this file only wires it.
+Business logic lives in the stage runners of `plugins/wirewatch/` (README, "Code map"); this file only wires it.
 """
 
 from __future__ import annotations
@@ -23,10 +23,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from airflow.sdk import dag, task
-
-from wirewatch import pipeline
-from wirewatch.settings import task_settings
 from wirewatch_tasks import IO_QUEUE, process_stored_pages, quality_checks
+
+from wirewatch.feeds import runner as feeds_runner
+from wirewatch.fetch import runner as fetch_runner
+from wirewatch.settings import task_settings
 
 HTTP_POOL = "wirewatch_http"
 
@@ -53,20 +54,20 @@ default_args = {
 def news_ingest():
     @task
     def plan_poll() -> list[dict[str, int]]:
-        return pipeline.plan_poll(task_settings())
+        return feeds_runner.plan_poll(task_settings())
 
     @task(pool=HTTP_POOL, queue=IO_QUEUE, map_index_template="{{ task.op_kwargs['shard']['shard'] }}")
     def poll_feeds(shard: dict[str, int], run_id: str | None = None) -> dict:
-        return pipeline.poll_feeds(shard["shard"], shard["shards"], run_id=run_id, settings=task_settings())
+        return feeds_runner.poll_feeds(shard["shard"], shard["shards"], run_id=run_id, settings=task_settings())
 
     @task
     def plan_fetch(_polled: list[dict]) -> list[dict[str, int]]:
-        return pipeline.plan_fetch(task_settings())
+        return fetch_runner.plan_fetch(task_settings())
 
     @task(pool=HTTP_POOL, queue=IO_QUEUE, map_index_template="{{ task.op_kwargs['shard']['shard'] }}")
     def fetch_articles(shard: dict[str, int], run_id: str | None = None) -> dict:
-        return pipeline.fetch_articles(shard["shard"], shard["shards"], run_id=run_id,
-                                       settings=task_settings())
+        return fetch_runner.fetch_articles(shard["shard"], shard["shards"], run_id=run_id,
+                                           settings=task_settings())
 
     polled = poll_feeds.expand(shard=plan_poll())
     fetched = fetch_articles.expand(shard=plan_fetch(polled))

@@ -9,7 +9,7 @@ Pages are kept for `WIREWATCH_RAW_PAGE_RETENTION_DAYS` (default 30).
 ```
 mark -> extract -> dedup -> tag -> report
 ```
-Business logic lives in `plugins/wirewatch/pipeline.py`; this file only wires it.
+Business logic lives in the stage runners of `plugins/wirewatch/` (README, "Code map"); this file only wires it.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from airflow.sdk import Param, dag, task
-
-from wirewatch import pipeline
-from wirewatch.settings import task_settings
 from wirewatch_tasks import process_stored_pages
+
+from wirewatch.extraction import runner as extraction_runner
+from wirewatch.settings import task_settings
 
 STATUSES = ["extracted", "rejected", "failed"]
 
@@ -46,7 +46,7 @@ def wirewatch_reprocess():
     @task
     def mark(params: dict | None = None) -> int:
         since = params.get("since")
-        return pipeline.mark_for_reprocess(
+        return extraction_runner.mark_for_reprocess(
             site=params.get("site"),
             since=datetime.fromisoformat(since).replace(tzinfo=timezone.utc) if since else None,
             statuses=tuple(params.get("statuses") or STATUSES), settings=task_settings())

@@ -8,7 +8,7 @@ refetching or re-extracting: every article tagged with another taxonomy version,
 ```
 mark (only with all) -> tag -> report
 ```
-Business logic lives in `plugins/wirewatch/pipeline.py`; this file only wires it.
+Business logic lives in the stage runners of `plugins/wirewatch/` (README, "Code map"); this file only wires it.
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ from datetime import datetime, timedelta, timezone
 
 from airflow.sdk import Param, dag, task
 
-from wirewatch import pipeline, report
+from wirewatch.reporting import report
 from wirewatch.settings import task_settings
+from wirewatch.tagging import runner as tagging_runner
 
 
 @dag(
@@ -36,11 +37,11 @@ from wirewatch.settings import task_settings
 def wirewatch_retag():
     @task
     def mark(params: dict | None = None) -> int:
-        return pipeline.mark_for_retag(task_settings()) if params.get("all") else 0
+        return tagging_runner.mark_for_retag(task_settings()) if params.get("all") else 0
 
     @task
     def tag(_marked: int, run_id: str | None = None) -> dict:
-        return pipeline.tag_articles(run_id=run_id, settings=task_settings())
+        return tagging_runner.tag_articles(run_id=run_id, settings=task_settings())
 
     @task
     def report_run(_tagged: dict, run_id: str | None = None) -> dict:

@@ -1,6 +1,6 @@
 """
 Tasks shared by the wirewatch DAGs (not a DAG itself): what happens to stored pages once they are
-fetched or marked for reprocessing. Business logic lives in `plugins/wirewatch/pipeline.py`.
+fetched or marked for reprocessing. Business logic lives in the stage runners of `plugins/wirewatch/` (README, "Code map").
 
 ```
 extract -> dedup -> tag -> report_run (outlet: the wirewatch_articles Asset)
@@ -20,8 +20,11 @@ from datetime import timedelta
 from airflow.providers.common.sql.operators.sql import SQLCheckOperator
 from airflow.sdk import Asset, BaseOperator, task
 
-from wirewatch import pipeline, report
+from wirewatch.dedup import runner as dedup_runner
+from wirewatch.extraction import runner as extraction_runner
+from wirewatch.reporting import report
 from wirewatch.settings import WAREHOUSE_CONN_ID, task_settings
+from wirewatch.tagging import runner as tagging_runner
 from wirewatch.warehouse.checks import CHECKS
 
 # Celery queues, read at parse time: I/O-bound tasks (many slots) and CPU-bound ones (slots = cores).
@@ -37,15 +40,15 @@ def process_stored_pages(upstream):
 
     @task(queue=CPU_QUEUE)
     def extract(_upstream, run_id: str | None = None) -> dict:
-        return pipeline.extract_articles(run_id=run_id, settings=task_settings())
+        return extraction_runner.extract_articles(run_id=run_id, settings=task_settings())
 
     @task(queue=CPU_QUEUE)
     def dedup(_extracted: dict, run_id: str | None = None) -> dict:
-        return pipeline.dedup_articles(run_id=run_id, settings=task_settings())
+        return dedup_runner.dedup_articles(run_id=run_id, settings=task_settings())
 
     @task(queue=CPU_QUEUE)
     def tag(_deduped: dict, run_id: str | None = None) -> dict:
-        return pipeline.tag_articles(run_id=run_id, settings=task_settings())
+        return tagging_runner.tag_articles(run_id=run_id, settings=task_settings())
 
     @task(outlets=[ARTICLES_ASSET])
     def report_run(_tagged: dict, run_id: str | None = None) -> dict:

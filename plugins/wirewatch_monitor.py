@@ -8,7 +8,7 @@ access to it.
 from airflow.api_fastapi.core_api.security import get_user, requires_access_dag
 from airflow.plugins_manager import AirflowPlugin
 
-from wirewatch.monitor import DAG_ID, Access, create_app
+from wirewatch.reporting.monitor import DAG_ID, Access, create_app
 
 ACCESS = Access(user=get_user,
                 read=requires_access_dag("GET", param_dag_id=DAG_ID),

@@ -60,7 +60,7 @@ sys.path.insert(0, str(REPO_ROOT / "plugins"))
 from wirewatch import migrations, warehouse  # noqa: E402
 from wirewatch.db import connect, redact_url  # noqa: E402
 from wirewatch.demo import LOOPBACK_NETWORKS, CorpusServer, import_demo_feeds  # noqa: E402
-from wirewatch.feeds import FeedSpec  # noqa: E402
+from wirewatch.feeds.lists import FeedSpec  # noqa: E402
 from wirewatch.settings import DEFAULT_DATABASE_URL, Settings, connection_json  # noqa: E402
 
 DAG_ID = "news_ingest"
@@ -171,14 +171,7 @@ class Processes:
                 os.killpg(process.pid, signal.SIGTERM)
             except ProcessLookupError:
                 pass
-        _, alive = psutil.wait_procs(victims, timeout=grace)
-        for proc in alive:
-            try:
-                proc.kill()
-            except psutil.NoSuchProcess:
-                pass
-        psutil.wait_procs(alive, timeout=10)
-        reap()
+        kill_survivors(victims, grace)
 
 
 def become_subreaper() -> None:
@@ -199,15 +192,21 @@ def stop_descendants(grace: float = 10.0) -> int:
             child.terminate()
         except psutil.NoSuchProcess:
             pass
-    _, alive = psutil.wait_procs(children, timeout=grace)
-    for child in alive:
+    kill_survivors(children, grace)
+    return len(children)
+
+
+def kill_survivors(processes: list[psutil.Process], grace: float) -> None:
+    """Wait `grace` seconds for processes already asked to stop, SIGKILL the ones still there, and
+    reap every child that has exited."""
+    _, alive = psutil.wait_procs(processes, timeout=grace)
+    for proc in alive:
         try:
-            child.kill()
+            proc.kill()
         except psutil.NoSuchProcess:
             pass
     psutil.wait_procs(alive, timeout=10)
     reap()
-    return len(children)
 
 
 def reap() -> None:

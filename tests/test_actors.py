@@ -2,9 +2,9 @@ from pathlib import Path
 
 import pytest
 
-from wirewatch.actors import load_gazetteer
 from wirewatch.config import ConfigError
-from wirewatch.extract import clean_text
+from wirewatch.extraction.extract import clean_text
+from wirewatch.tagging.actors import load_gazetteer
 
 ROOT = Path(__file__).parents[1]
 SEED = clean_text((Path(__file__).parent / "fixtures" / "seed-article.txt").read_text()).text

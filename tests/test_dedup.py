@@ -2,9 +2,18 @@
 
 from pathlib import Path
 
-from wirewatch.dedup import (KEYS_PER_TEXT, LEAD_BANDS, Candidate, best_match, containment, fingerprint,
-                             jaccard, lock_key, shingles)
-from wirewatch.extract import clean_text
+from wirewatch.dedup.similarity import (
+    KEYS_PER_TEXT,
+    LEAD_BANDS,
+    Candidate,
+    best_match,
+    containment,
+    fingerprint,
+    jaccard,
+    lock_key,
+    shingles,
+)
+from wirewatch.extraction.extract import clean_text
 
 STORY = clean_text((Path(__file__).parent / "fixtures" / "seed-article.txt").read_text()).text
 PARAGRAPHS = STORY.split("\n")

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import psycopg2
 import pytest
-
 from conftest import query, scalar
-from wirewatch import pipeline
-from wirewatch.dedup import KEYS_PER_TEXT
-from wirewatch.extract import clean_text
+
+from wirewatch.dedup.runner import dedup_articles
+from wirewatch.dedup.similarity import KEYS_PER_TEXT
+from wirewatch.extraction.extract import clean_text
 from wirewatch.text import text_fingerprint, word_count
 
 STORY = clean_text((Path(__file__).parent / "fixtures" / "seed-article.txt").read_text()).text
@@ -54,7 +54,7 @@ def add_article(db, url: str, text: str, *, outlet: str = "Outlet", published: d
 
 
 def dedup(settings, **kwargs) -> dict:
-    return pipeline.dedup_articles(run_id="test", settings=settings, **kwargs)
+    return dedup_articles(run_id="test", settings=settings, **kwargs)
 
 
 def story_of(db, article_id: int) -> int | None:
@@ -225,7 +225,7 @@ def _dedup_in_process(db_url: str, shard: int, shards: int) -> None:
     import dataclasses
 
     from wirewatch.settings import Settings
-    pipeline.dedup_articles(run_id="proc", shard=shard, shards=shards,
+    dedup_articles(run_id="proc", shard=shard, shards=shards,
                             settings=dataclasses.replace(Settings.from_env(), database_url=db_url))
 
 

@@ -11,7 +11,7 @@ from conftest import scalar
 from test_monitor import run_stages
 
 from wirewatch.demo import import_demo_feeds
-from wirewatch.digest import build_digest, write_digest
+from wirewatch.reporting.digest import build_digest, write_digest
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 SEED_TOPICS = ("troop-movements", "mercenary-recruitment", "missile-strikes", "nuclear-posture")

@@ -2,7 +2,7 @@ import codecs
 
 import pytest
 
-from wirewatch.encoding import decode_page
+from wirewatch.extraction.encoding import decode_page
 
 GERMAN = "Die Bundeswehr verlegt Truppen nach Litauen, berichtete der Verteidigungsausschuss. Größere Übungen " \
          "folgen im Frühjahr; „Wir sind bereit“, sagte ein Sprecher."

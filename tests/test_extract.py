@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from wirewatch.extract import ExtractedArticle, Rejection, clean_text, extract_article, sniff_type
+from wirewatch.extraction.extract import ExtractedArticle, Rejection, clean_text, extract_article
+from wirewatch.fetch.content import sniff_type
 from wirewatch.text import text_fingerprint
 
 SEED = (Path(__file__).parent / "fixtures" / "seed-article.txt").read_text(encoding="utf-8")

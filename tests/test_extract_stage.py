@@ -2,17 +2,21 @@
 learning, re-extraction without refetching, and raw-page retention."""
 
 import dataclasses
-from pathlib import Path
 import html
+from pathlib import Path
 
 import psycopg2
 import pytest
 import yaml
-
 from conftest import query, scalar
-from wirewatch import pipeline, report, retention, warehouse
-from wirewatch.boilerplate import BoilerplateModel, countable_lines, is_boilerplate, line_key, site_of
-from wirewatch.fetch import Download
+
+from wirewatch import retention, warehouse
+from wirewatch.dedup.runner import dedup_articles
+from wirewatch.extraction.boilerplate import BoilerplateModel, countable_lines, is_boilerplate, line_key
+from wirewatch.extraction.runner import extract_articles
+from wirewatch.fetch.client import Download
+from wirewatch.reporting import report
+from wirewatch.urls import site_of
 
 PLUG = "Follow The Harbour Gazette on Telegram for breaking updates."
 PLACES = ["Odesa", "Mykolaiv", "Kherson", "Izmail", "Reni", "Chornomorsk"]
@@ -72,7 +76,7 @@ def test_extract_step_learns_site_boilerplate_and_reprocess_removes_it(settings,
     settings = dataclasses.replace(settings, extract_workers=2)  # a real process pool
     urls = [f"https://www.gazette.example/story-{n}" for n in range(len(STORIES))]
     store_pages(settings.database_url, {url: page(p, f"Aid reaches {place}") for url, p, place in zip(urls, STORIES, PLACES)})
-    counts = pipeline.extract_articles(run_id="r1", settings=settings)
+    counts = extract_articles(run_id="r1", settings=settings)
     assert counts["extracted"] == 6
     # Learned only once the line had recurred: the first pages still carry it.
     assert scalar(db, "SELECT count(*) FROM articles WHERE text LIKE %s", (f"%{PLUG}%",)) == 6
@@ -80,7 +84,7 @@ def test_extract_step_learns_site_boilerplate_and_reprocess_removes_it(settings,
 
     with psycopg2.connect(settings.database_url) as conn:
         assert warehouse.mark_for_reprocess(conn, site="gazette.example") == 6
-    again = pipeline.extract_articles(run_id="r2", settings=settings)
+    again = extract_articles(run_id="r2", settings=settings)
     assert again["extracted"] == 6
     assert scalar(db, "SELECT count(*) FROM articles WHERE text LIKE %s", (f"%{PLUG}%",)) == 0
     assert scalar(db, "SELECT sum((extraction->>'boilerplate_lines')::int) FROM articles") == 6
@@ -98,7 +102,7 @@ def test_extract_step_records_rejections_and_keeps_going(settings, db):
         "https://a.example/world/": page(STORIES[1] * 3, "Troops move towards the border overnight").replace(
             b"<head>", b"<head><meta property='og:type' content='website'>"),
     })
-    counts = pipeline.extract_articles(run_id="r1", settings=settings)
+    counts = extract_articles(run_id="r1", settings=settings)
     assert (counts["extracted"], counts["rejected"], counts["failed"]) == (2, 2, 0)
     assert counts["flagged_maybe_not_article"] == 1
     assert query(db, "SELECT url, signs FROM report_maybe_not_articles") == [
@@ -115,7 +119,7 @@ def test_extract_step_records_rejections_and_keeps_going(settings, db):
     assert query(db, "SELECT site, status, reason_kind, articles FROM report_rejections_by_site") == [
         ("a.example", "rejected", "not an article: a list of other pages", 2)]
     # A second run finds nothing left to extract.
-    assert pipeline.extract_articles(run_id="r2", settings=settings)["extracted"] == 0
+    assert extract_articles(run_id="r2", settings=settings)["extracted"] == 0
 
 
 def test_raw_pages_are_compressed_and_purged_after_retention(settings, db):
@@ -126,7 +130,7 @@ def test_raw_pages_are_compressed_and_purged_after_retention(settings, db):
     # A page still waiting for extraction is never purged, however old.
     query(db, "UPDATE raw_pages SET fetched_at = now() - interval '400 days' RETURNING 1")
     assert retention.prune(settings)["raw_pages"] == 0
-    pipeline.extract_articles(run_id="r1", settings=settings)
+    extract_articles(run_id="r1", settings=settings)
     assert scalar(db, "SELECT count(*) FROM raw_pages") == 1  # kept for reprocessing until its retention
     assert retention.prune(settings)["raw_pages"] == 1
     assert scalar(db, "SELECT count(*) FROM raw_pages") == 0
@@ -136,7 +140,7 @@ def test_raw_pages_are_compressed_and_purged_after_retention(settings, db):
 @pytest.mark.parametrize("status", ["extracted", "rejected"])
 def test_reprocess_skips_articles_without_a_stored_page(settings, db, status):
     store_pages(settings.database_url, {"https://c.example/x": page(STORIES[2] * 3, "X")})
-    pipeline.extract_articles(run_id="r1", settings=settings)
+    extract_articles(run_id="r1", settings=settings)
     query(db, "DELETE FROM raw_pages RETURNING 1")
     with psycopg2.connect(settings.database_url) as conn:
         assert warehouse.mark_for_reprocess(conn, statuses=[status]) == 0
@@ -147,7 +151,7 @@ def test_reprocess_command_re_extracts_and_reports(settings, db, capsys):
 
     store_pages(settings.database_url, {"https://www.d.example/x": page(STORIES[3] * 3, "X"),
                                         "https://e.example/y": page(STORIES[4] * 3, "Y")})
-    pipeline.extract_articles(run_id="r1", settings=settings)
+    extract_articles(run_id="r1", settings=settings)
     query(db, "UPDATE articles SET text = 'stale' RETURNING 1")
     assert main(["reprocess", "--site", "d.example"]) == 0
     out = capsys.readouterr().out
@@ -163,12 +167,12 @@ def test_reprocessed_articles_keep_their_stories(settings, db):
     truths = sorted((Path(__file__).parents[1] / "bench" / "extraction" / "pages" / "tribune-uk").glob("*.yaml"))[:3]
     texts = [yaml.safe_load(path.read_text(encoding="utf-8"))["text"].split("\n\n") for path in truths]
     store_pages(settings.database_url, {f"https://f.example/{n}": page(text, f"Story {n}") for n, text in enumerate(texts)})
-    pipeline.extract_articles(run_id="r1", settings=settings)
-    pipeline.dedup_articles(run_id="r1", settings=settings)
+    extract_articles(run_id="r1", settings=settings)
+    dedup_articles(run_id="r1", settings=settings)
     before = query(db, "SELECT id, story_id FROM articles ORDER BY id")
     with psycopg2.connect(settings.database_url) as conn:
         assert warehouse.mark_for_reprocess(conn) == 3
-    pipeline.extract_articles(run_id="r2", settings=settings)
-    assert pipeline.dedup_articles(run_id="r2", settings=settings)["articles_deduped"] == 3
+    extract_articles(run_id="r2", settings=settings)
+    assert dedup_articles(run_id="r2", settings=settings)["articles_deduped"] == 3
     assert query(db, "SELECT id, story_id FROM articles ORDER BY id") == before
     assert scalar(db, "SELECT count(*) FROM stories") == 3

@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "bench" / "extraction"))
 import check_labels  # noqa: E402
 from labelled import learned_boilerplate, load_pages, prf, wirewatch_extract  # noqa: E402
 
-from wirewatch.extract import MOJIBAKE, ExtractedArticle, Rejection  # noqa: E402
+from wirewatch.extraction.extract import MOJIBAKE, ExtractedArticle, Rejection  # noqa: E402
 
 PAGES = load_pages()
 ARTICLES = [p for p in PAGES if p.is_article]

@@ -27,10 +27,15 @@ import psycopg2
 import pytest
 from conftest import query, scalar
 
-from wirewatch import pipeline, warehouse
+from wirewatch import warehouse
+from wirewatch.dedup.runner import dedup_articles
 from wirewatch.demo import CorpusServer, import_demo_feeds, load_dag_module
-from wirewatch.feeds import FeedSpec
+from wirewatch.extraction.runner import extract_articles
+from wirewatch.feeds.lists import FeedSpec
+from wirewatch.feeds.runner import poll_feeds
+from wirewatch.fetch.runner import fetch_articles
 from wirewatch.settings import REPO_ROOT, connection_json
+from wirewatch.tagging.runner import tag_articles
 
 sys.path.insert(0, str(REPO_ROOT / "bench"))
 from pagefarm import PageFarm  # noqa: E402
@@ -50,18 +55,19 @@ def farm(settings):
 
 def stage(settings, name: str, run_id: str = "faults") -> dict:
     if name == "poll":
-        return pipeline.poll_feeds(0, 1, run_id=run_id, settings=settings)
+        return poll_feeds(0, 1, run_id=run_id, settings=settings)
     if name == "fetch":
-        return pipeline.fetch_articles(0, 1, run_id=run_id, settings=settings)
-    return {"extract": pipeline.extract_articles, "dedup": pipeline.dedup_articles,
-            "tag": pipeline.tag_articles}[name](run_id=run_id, settings=settings)
+        return fetch_articles(0, 1, run_id=run_id, settings=settings)
+    return {"extract": extract_articles, "dedup": dedup_articles,
+            "tag": tag_articles}[name](run_id=run_id, settings=settings)
 
 
 def kill_half_way(settings, name: str, progress_sql: str, threshold: int) -> int:
     """Run stage `name` in a child process and SIGKILL it (and its pool) once `progress_sql` counts
     `threshold`; -> the progress at the kill."""
-    code = ("import sys; from wirewatch import pipeline; from wirewatch.settings import Settings; "
-            f"getattr(pipeline, '{name}_articles')(run_id='killed', settings=Settings.from_env())")
+    package = {"extract": "extraction", "dedup": "dedup", "tag": "tagging"}[name]
+    code = (f"from wirewatch.{package}.runner import {name}_articles; from wirewatch.settings import Settings; "
+            f"{name}_articles(run_id='killed', settings=Settings.from_env())")
     child = subprocess.Popen([sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": str(REPO_ROOT / "plugins")},
                              start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 300
@@ -125,11 +131,14 @@ def test_dedup_worker_killed_half_way(settings, farm, db):
 
 def test_two_pipelines_at_once_process_nothing_twice(settings, farm, db):
     """Two processes run every stage at the same time (a manual trigger during a scheduled run)."""
-    code = ("import sys; from wirewatch import pipeline; from wirewatch.settings import Settings; "
+    code = ("import sys; from wirewatch.settings import Settings; "
+            "from wirewatch.feeds.runner import poll_feeds; from wirewatch.fetch.runner import fetch_articles; "
+            "from wirewatch.extraction.runner import extract_articles; from wirewatch.dedup.runner import dedup_articles; "
+            "from wirewatch.tagging.runner import tag_articles; "
             "s = Settings.from_env(); r = sys.argv[1]; "
-            "pipeline.poll_feeds(0, 1, run_id=r, settings=s); pipeline.fetch_articles(0, 1, run_id=r, settings=s); "
-            "pipeline.extract_articles(run_id=r, settings=s); pipeline.dedup_articles(run_id=r, settings=s); "
-            "pipeline.tag_articles(run_id=r, settings=s)")
+            "poll_feeds(0, 1, run_id=r, settings=s); fetch_articles(0, 1, run_id=r, settings=s); "
+            "extract_articles(run_id=r, settings=s); dedup_articles(run_id=r, settings=s); "
+            "tag_articles(run_id=r, settings=s)")
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT / "plugins"), "WIREWATCH_EXTRACT_WORKERS": "1"}
     runs = [subprocess.Popen([sys.executable, "-c", code, f"run{n}"], env=env, stdout=subprocess.DEVNULL,
                              stderr=subprocess.PIPE, text=True) for n in (1, 2)]

@@ -1,15 +1,15 @@
 """Feed lists in and out: OPML and YAML import/export through the CLI, enable/disable, discovery."""
 
 import pytest
-
 from conftest import query, scalar
 from faultserver import FaultServer, send
+
 from wirewatch import cli
 from wirewatch.config import ConfigError
-from wirewatch.discovery import declared_feeds, discover
-from wirewatch.feeds import FeedSpec, load_feed_list
-from wirewatch.fetch import make_session
-from wirewatch.opml import read_opml, write_opml
+from wirewatch.feeds.discovery import declared_feeds, discover
+from wirewatch.feeds.lists import FeedSpec, load_feed_list
+from wirewatch.feeds.opml import read_opml, write_opml
+from wirewatch.fetch.client import make_session
 
 OPML = """<?xml version="1.0"?>
 <opml version="2.0">

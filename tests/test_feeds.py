@@ -4,7 +4,8 @@ from pathlib import Path
 import pytest
 
 from wirewatch.config import ConfigError
-from wirewatch.feeds import FeedParseError, load_feed_list, parse_feed
+from wirewatch.feeds.lists import load_feed_list
+from wirewatch.feeds.parsing import FeedParseError, parse_feed
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -2,9 +2,9 @@ import socket
 
 import brotli
 import pytest
-
 from faultserver import FaultServer, gzip_bomb, redirect, reset, send, stall, stream, trickle
-from wirewatch.fetch import AddressRefused, check_address, download, make_session
+
+from wirewatch.fetch.client import AddressRefused, check_address, download, make_session
 from wirewatch.settings import Settings
 
 SETTINGS = Settings(connect_timeout=2, read_timeout=1, total_timeout=3, max_redirects=3,

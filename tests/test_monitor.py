@@ -14,10 +14,16 @@ from conftest import query, scalar
 from fastapi import Header, HTTPException
 from fastapi.testclient import TestClient
 
-from wirewatch import dashboard, pipeline, warehouse
+from wirewatch import warehouse
+from wirewatch.dedup.runner import dedup_articles
 from wirewatch.demo import import_demo_feeds
-from wirewatch.feeds import FeedSpec
-from wirewatch.monitor import Access, create_app
+from wirewatch.extraction.runner import extract_articles
+from wirewatch.feeds.lists import FeedSpec
+from wirewatch.feeds.runner import poll_feeds
+from wirewatch.fetch.runner import fetch_articles
+from wirewatch.reporting import dashboard
+from wirewatch.reporting.monitor import Access, create_app
+from wirewatch.tagging.runner import tag_articles
 
 
 class _User:
@@ -45,11 +51,11 @@ ACTION = {**ADMIN, "X-Requested-By": "wirewatch"}
 
 
 def run_stages(settings, run_id: str) -> None:
-    for stage in (lambda: pipeline.poll_feeds(0, 1, run_id=run_id, settings=settings),
-                  lambda: pipeline.fetch_articles(0, 1, run_id=run_id, settings=settings),
-                  lambda: pipeline.extract_articles(run_id=run_id, settings=settings),
-                  lambda: pipeline.dedup_articles(run_id=run_id, settings=settings),
-                  lambda: pipeline.tag_articles(run_id=run_id, settings=settings)):
+    for stage in (lambda: poll_feeds(0, 1, run_id=run_id, settings=settings),
+                  lambda: fetch_articles(0, 1, run_id=run_id, settings=settings),
+                  lambda: extract_articles(run_id=run_id, settings=settings),
+                  lambda: dedup_articles(run_id=run_id, settings=settings),
+                  lambda: tag_articles(run_id=run_id, settings=settings)):
         stage()
 
 

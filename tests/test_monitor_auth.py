@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from wirewatch import warehouse
-from wirewatch.feeds import FeedSpec
+from wirewatch.feeds.lists import FeedSpec
 
 READS = ["/wirewatch/", "/wirewatch/api/window", "/wirewatch/api/feeds", "/wirewatch/api/volume",
          "/wirewatch/api/topic-volume", "/wirewatch/api/trending", "/wirewatch/api/stories", "/wirewatch/api/runs",

@@ -1,8 +1,9 @@
-"""The page-kind signs one by one: URL shapes, headlines, links (wirewatch.pagekind)."""
+"""The page-kind signs one by one: URL shapes, headlines, links (wirewatch.extraction.pagekind)."""
 
 import pytest
 
-from wirewatch.pagekind import classify_page, linked_line_share, same_headline, shared_words, url_shape
+from wirewatch.extraction.pagekind import classify_page, linked_line_share, same_headline, url_shape
+from wirewatch.text import shared_words
 
 
 @pytest.mark.parametrize(("url", "shape"), [

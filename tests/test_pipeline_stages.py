@@ -6,11 +6,16 @@ from pathlib import Path
 
 import psycopg2
 import pytest
-
 from conftest import query, scalar
 from faultserver import FaultServer, send, stall
-from wirewatch import pipeline, warehouse
-from wirewatch.feeds import FeedSpec
+
+from wirewatch import warehouse
+from wirewatch.dedup.runner import dedup_articles
+from wirewatch.extraction.runner import extract_articles
+from wirewatch.feeds.lists import FeedSpec
+from wirewatch.feeds.runner import poll_feeds
+from wirewatch.fetch.runner import fetch_articles
+from wirewatch.tagging.runner import tag_articles
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SEED_LINES = (FIXTURES / "seed-article.txt").read_text().splitlines()
@@ -51,7 +56,7 @@ def load_feeds(settings, server, names):
 
 def test_poll_records_each_feed_and_continues(settings, server, db):
     load_feeds(settings, server, ["good.xml", "html.xml", "malformed.xml", "slow.xml", "missing.xml"])
-    counts = pipeline.poll_feeds(0, 1, run_id="r1", settings=settings)
+    counts = poll_feeds(0, 1, run_id="r1", settings=settings)
     assert counts["feeds_polled"] == 5 and counts["feeds_ok"] == 1 and counts["feeds_failed"] == 4
     assert counts["articles_new"] == 4
     state = dict(query(db, "SELECT name, last_status || ': ' || coalesce(last_error, '') FROM feeds"))
@@ -72,7 +77,7 @@ def test_poll_records_each_feed_and_continues(settings, server, db):
 
 def test_second_poll_sends_the_etag_and_adds_nothing(settings, server, db):
     load_feeds(settings, server, ["good.xml"])
-    pipeline.poll_feeds(0, 1, run_id="r1", settings=settings)
+    poll_feeds(0, 1, run_id="r1", settings=settings)
     query(db, "UPDATE feeds SET next_poll_at = now() RETURNING id")
     seen = {}
 
@@ -81,20 +86,20 @@ def test_second_poll_sends_the_etag_and_adds_nothing(settings, server, db):
         send(304)(req)
 
     server.routes["/good.xml"] = not_modified
-    counts = pipeline.poll_feeds(0, 1, run_id="r2", settings=settings)
+    counts = poll_feeds(0, 1, run_id="r2", settings=settings)
     assert seen["etag"] == '"e1"' and counts["feeds_not_modified"] == 1
     assert scalar(db, "SELECT count(*) FROM articles") == 4
 
 
 def test_fetch_records_one_outcome_per_article(settings, server, db):
     load_feeds(settings, server, ["good.xml"])
-    pipeline.poll_feeds(0, 1, run_id="r1", settings=settings)
-    counts = pipeline.fetch_articles(0, 1, run_id="r1", settings=settings)
+    poll_feeds(0, 1, run_id="r1", settings=settings)
+    counts = fetch_articles(0, 1, run_id="r1", settings=settings)
     assert (counts["fetched"], counts["rejected"], counts["failed"], counts["retrying"]) == (1, 1, 1, 1)
     assert scalar(db, "SELECT status FROM articles WHERE url LIKE '%seed.html'") == "fetched"
     # Only the page worth extracting is kept; the PDF is rejected at once.
     assert scalar(db, "SELECT count(*) FROM raw_pages") == 1
-    assert pipeline.extract_articles(run_id="r1", settings=settings)["extracted"] == 1
+    assert extract_articles(run_id="r1", settings=settings)["extracted"] == 1
     outcomes = dict(query(db, "SELECT substring(url from '[^/]+$'), status || ': ' || coalesce(failure_reason, '') "
                               "FROM articles"))
     assert outcomes == {
@@ -109,37 +114,37 @@ def test_fetch_records_one_outcome_per_article(settings, server, db):
 
 def test_transient_failures_give_up_after_max_attempts(settings, server, db):
     load_feeds(settings, server, ["good.xml"])
-    pipeline.poll_feeds(0, 1, run_id="r1", settings=settings)
+    poll_feeds(0, 1, run_id="r1", settings=settings)
     for attempt in range(settings.fetch_max_attempts):
         query(db, "UPDATE articles SET next_attempt_at = now() WHERE status = 'queued' RETURNING id")
-        pipeline.fetch_articles(0, 1, run_id=f"r{attempt}", settings=settings)
+        fetch_articles(0, 1, run_id=f"r{attempt}", settings=settings)
     assert query(db, "SELECT status, failure_reason, attempts FROM articles WHERE url LIKE '%down.html'") == [
         ("failed", f"HTTP 503 (after {settings.fetch_max_attempts} attempts)", settings.fetch_max_attempts)]
 
 
 def test_dedup_and_tag_stages(settings, server, db):
     load_feeds(settings, server, ["good.xml"])
-    pipeline.poll_feeds(0, 1, run_id="r1", settings=settings)
-    pipeline.fetch_articles(0, 1, run_id="r1", settings=settings)
-    pipeline.extract_articles(run_id="r1", settings=settings)
-    assert pipeline.dedup_articles(run_id="r1", settings=settings)["new_stories"] == 1
-    tagged = pipeline.tag_articles(run_id="r1", settings=settings)
+    poll_feeds(0, 1, run_id="r1", settings=settings)
+    fetch_articles(0, 1, run_id="r1", settings=settings)
+    extract_articles(run_id="r1", settings=settings)
+    assert dedup_articles(run_id="r1", settings=settings)["new_stories"] == 1
+    tagged = tag_articles(run_id="r1", settings=settings)
     assert tagged["articles_tagged"] == 1
     topics = {r[0] for r in query(db, "SELECT topic_id FROM article_topics")}
     assert {"troop-movements", "missile-strikes", "mercenary-recruitment", "nuclear-posture"} <= topics
     # Re-running both stages finds nothing to do and changes nothing.
     before = query(db, "SELECT article_id, topic_id, score, evidence FROM article_topics ORDER BY 1, 2")
-    assert pipeline.dedup_articles(run_id="r2", settings=settings)["articles_deduped"] == 0
-    assert pipeline.tag_articles(run_id="r2", settings=settings)["articles_tagged"] == 0
+    assert dedup_articles(run_id="r2", settings=settings)["articles_deduped"] == 0
+    assert tag_articles(run_id="r2", settings=settings)["articles_tagged"] == 0
     assert query(db, "SELECT article_id, topic_id, score, evidence FROM article_topics ORDER BY 1, 2") == before
 
 
 def run_all(settings, run_id: str) -> dict:
     """poll -> fetch -> extract -> dedup, as one DAG run does; -> each stage's counts."""
-    return {"poll": pipeline.poll_feeds(0, 1, run_id=run_id, settings=settings),
-            "fetch": pipeline.fetch_articles(0, 1, run_id=run_id, settings=settings),
-            "extract": pipeline.extract_articles(run_id=run_id, settings=settings),
-            "dedup": pipeline.dedup_articles(run_id=run_id, settings=settings)}
+    return {"poll": poll_feeds(0, 1, run_id=run_id, settings=settings),
+            "fetch": fetch_articles(0, 1, run_id=run_id, settings=settings),
+            "extract": extract_articles(run_id=run_id, settings=settings),
+            "dedup": dedup_articles(run_id=run_id, settings=settings)}
 
 
 @pytest.fixture

@@ -5,14 +5,16 @@ import time
 
 import psycopg2
 import pytest
-
 from conftest import query
 from faultserver import FaultServer, send
-from test_pipeline_stages import article_page, rss, SEED_LINES
-from wirewatch import pipeline, warehouse
-from wirewatch.feeds import FeedSpec
-from wirewatch.fetch import make_session
-from wirewatch.politeness import HostPolicy
+from test_pipeline_stages import SEED_LINES, article_page, rss
+
+from wirewatch import warehouse
+from wirewatch.feeds.lists import FeedSpec
+from wirewatch.feeds.runner import poll_feeds
+from wirewatch.fetch.client import make_session
+from wirewatch.fetch.politeness import HostPolicy
+from wirewatch.fetch.runner import fetch_articles
 
 ROBOTS = b"User-agent: *\nDisallow: /private/\nCrawl-delay: 0.3\n\nUser-agent: wirewatch\nDisallow: /no-bots/\n"
 
@@ -71,8 +73,8 @@ def test_fetch_stage_obeys_robots_and_spaces_requests(settings, server, db):
     with psycopg2.connect(settings.database_url) as conn:
         warehouse.upsert_feeds(conn, [FeedSpec(url=server.url("/feed.xml"), name="site")])
     spaced = dataclasses.replace(settings, host_delay_seconds=0.2)
-    pipeline.poll_feeds(0, 1, run_id="r", settings=spaced)
-    counts = pipeline.fetch_articles(0, 1, run_id="r", settings=spaced)
+    poll_feeds(0, 1, run_id="r", settings=spaced)
+    counts = fetch_articles(0, 1, run_id="r", settings=spaced)
 
     assert counts["fetched"] == 3 and counts["failed"] == 1
     assert "/members/1.html" not in server.hits, "a disallowed page is never requested"

@@ -10,15 +10,18 @@ from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import brotli
 import psycopg2
 import pytest
-
 from conftest import query, scalar
-import brotli
 from faultserver import FaultServer, gzip_bomb, redirect, reset, send, stall, stream, trickle
-from wirewatch import pipeline, polling, warehouse
-from wirewatch.feeds import FeedSpec, ParsedFeed
-from wirewatch.fetch import Download, download, make_session
+
+from wirewatch import warehouse
+from wirewatch.feeds import polling
+from wirewatch.feeds.lists import FeedSpec
+from wirewatch.feeds.parsing import ParsedFeed
+from wirewatch.feeds.runner import poll_feeds
+from wirewatch.fetch.client import Download, download, make_session
 from wirewatch.settings import Settings
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -45,7 +48,7 @@ def add_feeds(settings, urls: dict[str, str], **spec) -> None:
 
 
 def poll(settings, **overrides) -> dict:
-    return pipeline.poll_feeds(0, 1, run_id="test", settings=dataclasses.replace(settings, **overrides))
+    return poll_feeds(0, 1, run_id="test", settings=dataclasses.replace(settings, **overrides))
 
 
 def make_due(db) -> None:
@@ -329,7 +332,7 @@ def test_a_poll_killed_mid_way_loses_nothing_and_repeats_only_the_unwritten(sett
 
 def test_outcomes_written_together_count_each_feed_as_if_written_one_by_one(db_url):
     """Two feeds of one group listing the same story: the first one found it, the second knew it."""
-    from wirewatch.feeds import FeedEntry
+    from wirewatch.feeds.parsing import FeedEntry
 
     def entry(n):
         url = f"http://127.0.0.1/story-{n}.html"
@@ -458,7 +461,7 @@ def test_the_poll_client_keeps_idle_connections_to_a_bounded_number_of_hosts(mon
 # --- scheduling rules on their own -----------------------------------------------------------
 
 def result_with(entries_at: list[datetime], headers: dict | None = None, publisher_minutes: float | None = None):
-    from wirewatch.feeds import FeedEntry
+    from wirewatch.feeds.parsing import FeedEntry
 
     entries = [FeedEntry(link=f"http://x/{n}", canonical_url=f"http://x/{n}", entry_id=None, title=None,
                          summary=None, published_at=at, author=None) for n, at in enumerate(entries_at)]
@@ -489,7 +492,7 @@ def test_retry_after_accepts_seconds_and_dates():
 
 
 def test_sy_update_period_is_read_from_the_feed():
-    from wirewatch.feeds import parse_feed
+    from wirewatch.feeds.parsing import parse_feed
 
     body = (b"<?xml version='1.0'?><rss version='2.0' xmlns:sy='http://purl.org/rss/1.0/modules/syndication/'>"
             b"<channel><title>T</title><sy:updatePeriod>hourly</sy:updatePeriod>"

@@ -19,17 +19,20 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import query
+from faultserver import FaultServer, send
 from hypothesis import HealthCheck, example, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from conftest import query
-from faultserver import FaultServer, send
-from wirewatch import pipeline, warehouse
+from wirewatch import warehouse
 from wirewatch.db import connect
-from wirewatch.extract import ExtractedArticle, Rejection, extract_article
-from wirewatch.feeds import FeedParseError, FeedSpec, ParsedFeed, parse_feed
-from wirewatch.fetch import Download
+from wirewatch.extraction.extract import ExtractedArticle, Rejection, extract_article
+from wirewatch.extraction.runner import extract_articles
+from wirewatch.feeds.lists import FeedSpec
+from wirewatch.feeds.parsing import FeedParseError, ParsedFeed, parse_feed
+from wirewatch.feeds.runner import poll_feeds
+from wirewatch.fetch.client import Download
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -322,7 +325,7 @@ def test_poll_stage_records_an_outcome_for_every_feed(settings, server, db, bodi
     with connect(settings.database_url) as conn:  # closed after each example
         warehouse.upsert_feeds(conn, [FeedSpec(url=url, name=url) for url in urls])
 
-    counts = pipeline.poll_feeds(0, 1, run_id="properties", settings=dataclasses.replace(settings, poll_workers=4))
+    counts = poll_feeds(0, 1, run_id="properties", settings=dataclasses.replace(settings, poll_workers=4))
 
     assert counts["feeds_polled"] == len(urls)
     for url, status, error, events in query(
@@ -346,7 +349,7 @@ def test_extract_stage_records_an_outcome_for_every_page(settings, db, pages):
                                                               headers={"content-type": content_type or ""}))
 
     # One worker process: the real pool, at the least start-up cost per example.
-    counts = pipeline.extract_articles(run_id="properties", settings=dataclasses.replace(settings, extract_workers=1))
+    counts = extract_articles(run_id="properties", settings=dataclasses.replace(settings, extract_workers=1))
 
     assert counts["extracted"] + counts["rejected"] + counts["failed"] == len(pages)
     rows = query(db, "SELECT url, status, failure_reason FROM articles")

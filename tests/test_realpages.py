@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "bench" / "extraction"))
 
 import realpages  # noqa: E402
 
-from wirewatch.extract import ExtractedArticle, extract_article  # noqa: E402
+from wirewatch.extraction.extract import ExtractedArticle, extract_article  # noqa: E402
 
 PAGES = realpages.load(Path(__file__).parent / "fixtures" / "realpages")
 

@@ -4,15 +4,14 @@ re-tags stored articles without refetching, and the warehouse records which vers
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import psycopg2
 import pytest
-
 from conftest import query, scalar
-from wirewatch import pipeline
+
 from wirewatch.demo import load_dag_module
 from wirewatch.settings import REPO_ROOT
+from wirewatch.tagging.runner import tag_articles
 
 pytestmark = pytest.mark.pipeline
 
@@ -34,7 +33,7 @@ def test_editing_the_taxonomy_and_running_retag_retags_stored_articles(settings,
                     "VALUES ('https://a.example/1', 'https://a.example/1', 'extracted', 'Harbour festival', %s, 'en'),"
                     "       ('https://a.example/2', 'https://a.example/2', 'extracted', 'Fête du port', %s, 'fr')",
                     (TEXT, TEXT))
-    first = pipeline.tag_articles(run_id="r1")
+    first = tag_articles(run_id="r1")
     # Only the phrase lists of an article's language apply: French gets no topic, and is counted.
     assert first["articles_tagged"] == 2 and first["articles_untagged_language"] == 1
     assert first["reasons"] == {"untagged: language fr": 1}
@@ -67,9 +66,9 @@ def test_editing_the_gazetteer_also_makes_articles_due(settings, config_dir, db)
     with psycopg2.connect(settings.database_url) as conn, conn.cursor() as cur:
         cur.execute("INSERT INTO articles (url, canonical_url, status, title, text) "
                     "VALUES ('https://a.example/2', 'https://a.example/2', 'extracted', 'Harbour', %s)", (TEXT,))
-    pipeline.tag_articles(run_id="r1")
-    assert pipeline.tag_articles(run_id="r2")["articles_tagged"] == 0
+    tag_articles(run_id="r1")
+    assert tag_articles(run_id="r2")["articles_tagged"] == 0
     actors = config_dir / "actors.yaml"
     actors.write_text(actors.read_text() + "  - {id: harbour-city, name: Harbour City, kind: place, aliases: [capital]}\n")
-    assert pipeline.tag_articles(run_id="r3")["articles_tagged"] == 1
+    assert tag_articles(run_id="r3")["articles_tagged"] == 1
     assert query(db, "SELECT actor_id FROM article_actors") == [("harbour-city",)]

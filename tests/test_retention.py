@@ -9,7 +9,8 @@ import pytest
 from conftest import scalar
 from test_monitor import run_stages
 
-from wirewatch import pipeline, retention
+from wirewatch import retention
+from wirewatch.dedup.runner import dedup_articles
 from wirewatch.demo import import_demo_feeds, load_dag_module
 from wirewatch.settings import REPO_ROOT
 
@@ -61,7 +62,7 @@ def test_re_deduplicating_a_pruned_article_indexes_its_bands_again(loaded, db):
     with db.cursor() as cur:
         cur.execute("UPDATE articles SET deduped_at = NULL, published_at = now(), feed_published_at = now() "
                     "WHERE id = %s", (article,))
-    pipeline.dedup_articles(run_id="r2", settings=loaded)
+    dedup_articles(run_id="r2", settings=loaded)
     assert scalar(db, "SELECT bands_pruned_at IS NULL FROM articles WHERE id = %s", (article,))
     assert scalar(db, "SELECT count(*) FROM article_bands WHERE article_id = %s", (article,)) > 0
 

@@ -10,10 +10,13 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-
 from conftest import query
 from test_dedup_stage import add_article, variant
-from wirewatch import pipeline
+
+from wirewatch.dedup import runner as dedup_runner
+from wirewatch.dedup.runner import dedup_articles
+from wirewatch.tagging import runner as tagging_runner
+from wirewatch.tagging.runner import tag_articles
 
 TEXTS = Path(__file__).parent / "fixtures" / "tagging-real" / "texts.jsonl.gz"
 T0 = datetime(2024, 5, 1, tzinfo=timezone.utc)
@@ -53,8 +56,8 @@ def stored(db) -> tuple[dict, dict, set]:
 
 
 def run_tag_and_dedup(settings) -> tuple[dict, dict]:
-    return (pipeline.tag_articles(run_id="test", settings=settings),
-            pipeline.dedup_articles(run_id="test", settings=settings))
+    return (tag_articles(run_id="test", settings=settings),
+            dedup_articles(run_id="test", settings=settings))
 
 
 def reset(db) -> None:
@@ -70,8 +73,8 @@ def test_pooled_tag_and_dedup_store_what_the_in_process_path_stores(settings, db
     in_process = run_tag_and_dedup(settings)  # 140 articles: one batch each, no pool
     expected = stored(db)
     reset(db)
-    monkeypatch.setattr(pipeline, "TAG_BATCH", 16)
-    monkeypatch.setattr(pipeline, "DEDUP_BATCH", 16)
+    monkeypatch.setattr(tagging_runner, "TAG_BATCH", 16)
+    monkeypatch.setattr(dedup_runner, "DEDUP_BATCH", 16)
     pooled = run_tag_and_dedup(settings)
     assert pooled == in_process
     assert in_process[0]["articles_tagged"] == len(real_articles)

@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT / "bench" / "extraction"))
 
 import tagging_real  # noqa: E402
 
-from wirewatch.topics import load_taxonomy  # noqa: E402
+from wirewatch.tagging.topics import load_taxonomy  # noqa: E402
 
 TEXTS = ROOT / "tests" / "fixtures" / "tagging-real" / "texts.jsonl.gz"
 

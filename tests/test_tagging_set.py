@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from wirewatch.actors import load_gazetteer
-from wirewatch.topics import load_taxonomy
+from wirewatch.tagging.actors import load_gazetteer
+from wirewatch.tagging.topics import load_taxonomy
 
 ROOT = Path(__file__).parents[1]
 LABELLED_YEAR = 2026  # the year the labelled articles are written as published in

@@ -4,9 +4,9 @@ from pathlib import Path
 import pytest
 
 from wirewatch.config import ConfigError
-from wirewatch.extract import clean_text
-from wirewatch.matching import PhraseIndex, tokenize
-from wirewatch.topics import load_taxonomy
+from wirewatch.extraction.extract import clean_text
+from wirewatch.tagging.matching import PhraseIndex, tokenize
+from wirewatch.tagging.topics import load_taxonomy
 
 ROOT = Path(__file__).parents[1]
 SEED = clean_text((Path(__file__).parent / "fixtures" / "seed-article.txt").read_text()).text

@@ -2,10 +2,11 @@ import dataclasses
 from datetime import datetime, timezone
 
 import psycopg2
-
 from conftest import query, scalar
+
 from wirewatch import warehouse
-from wirewatch.feeds import FeedEntry, FeedSpec
+from wirewatch.feeds.lists import FeedSpec
+from wirewatch.feeds.parsing import FeedEntry
 
 
 def entry(n: int) -> FeedEntry:

@@ -26,7 +26,7 @@ def normalize(text: str) -> str:
 
 
 def visible_text(body: bytes, content_type: str) -> str:
-    from wirewatch.encoding import decode_page
+    from wirewatch.extraction.encoding import decode_page
 
     text = decode_page(body, content_type).text
     tree = lxml_html.fromstring(text)

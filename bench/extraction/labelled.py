@@ -16,8 +16,10 @@ PAGES = Path(__file__).parent / "pages"
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "plugins"))
 
 from scoring import prf, tokens  # noqa: E402,F401  (re-exported: the set's scores)
-from wirewatch.boilerplate import BoilerplateModel, site_of  # noqa: E402
-from wirewatch.extract import ExtractedArticle, extract_article  # noqa: E402
+
+from wirewatch.extraction.boilerplate import BoilerplateModel  # noqa: E402
+from wirewatch.extraction.extract import ExtractedArticle, extract_article  # noqa: E402
+from wirewatch.urls import site_of  # noqa: E402
 
 DEFAULT_CONTENT_TYPE = "text/html; charset=utf-8"
 

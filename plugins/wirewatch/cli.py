@@ -54,8 +54,8 @@ def db_status(args: argparse.Namespace, settings: Settings) -> int:
 def feeds_import(args: argparse.Namespace, settings: Settings) -> int:
     """Add the feeds of a YAML or OPML feed list, or update their settings (poll state is kept).
     The whole file is validated first: an invalid file changes nothing."""
-    from wirewatch.feeds import load_feed_list
-    from wirewatch.opml import read_opml
+    from wirewatch.feeds.lists import load_feed_list
+    from wirewatch.feeds.opml import read_opml
 
     path = Path(args.file)
     specs = read_opml(path) if _is_opml(path) else load_feed_list(path)
@@ -75,8 +75,8 @@ def _is_opml(path: Path) -> bool:
 @command("feeds", "export")
 def feeds_export(args: argparse.Namespace, settings: Settings) -> int:
     """Write every feed and its settings as a YAML or OPML feed list (to stdout, or FILE)."""
-    from wirewatch.feeds import dump_feed_list
-    from wirewatch.opml import write_opml
+    from wirewatch.feeds.lists import dump_feed_list
+    from wirewatch.feeds.opml import write_opml
 
     with connect(settings.database_url) as conn:
         feeds = warehouse.export_feeds(conn)
@@ -114,8 +114,8 @@ def _set_enabled(feed_id: int, enabled: bool, settings: Settings) -> int:
 @command("feeds", "discover")
 def feeds_discover(args: argparse.Namespace, settings: Settings) -> int:
     """Find the feeds of a site from its page URL (declared <link rel=alternate> feeds, else common paths)."""
-    from wirewatch.discovery import discover
-    from wirewatch.fetch import make_session
+    from wirewatch.feeds.discovery import discover
+    from wirewatch.fetch.client import make_session
 
     try:
         found = discover(args.url, make_session(settings), settings)
@@ -156,8 +156,8 @@ def feeds_poll_now(args: argparse.Namespace, settings: Settings) -> int:
 @command("topics", "check")
 def topics_check(args: argparse.Namespace, settings: Settings) -> int:
     """Validate the topic taxonomy and the actors gazetteer."""
-    from wirewatch.actors import load_gazetteer
-    from wirewatch.topics import load_taxonomy
+    from wirewatch.tagging.actors import load_gazetteer
+    from wirewatch.tagging.topics import load_taxonomy
 
     taxonomy = load_taxonomy(settings.taxonomy_path)
     gazetteer = load_gazetteer(settings.gazetteer_path)
@@ -170,11 +170,10 @@ def topics_check(args: argparse.Namespace, settings: Settings) -> int:
 @command("topics", "try")
 def topics_try(args: argparse.Namespace, settings: Settings) -> int:
     """Tag a text file with the current taxonomy and print topics, evidence and actors."""
-    from wirewatch.actors import load_gazetteer
-    from wirewatch.extract import clean_text
-    from wirewatch.topics import load_taxonomy
-
-    from wirewatch.pagemeta import language_of
+    from wirewatch.extraction.extract import clean_text
+    from wirewatch.extraction.pagemeta import language_of
+    from wirewatch.tagging.actors import load_gazetteer
+    from wirewatch.tagging.topics import load_taxonomy
 
     text = clean_text(Path(args.file).read_text(encoding="utf-8")).text
     language = args.language or language_of(None, text)
@@ -195,18 +194,20 @@ def reprocess(args: argparse.Namespace, settings: Settings) -> int:
     tagging on what changed. Pages are kept for WIREWATCH_RAW_PAGE_RETENTION_DAYS (default 30)."""
     from datetime import datetime, timezone
 
-    from wirewatch import pipeline
+    from wirewatch.dedup.runner import dedup_articles
+    from wirewatch.extraction.runner import extract_articles, mark_for_reprocess
+    from wirewatch.tagging.runner import tag_articles
 
     since = datetime.fromisoformat(args.since).replace(tzinfo=timezone.utc) if args.since else None
     statuses = tuple(args.status or ("extracted", "rejected", "failed"))
-    marked = pipeline.mark_for_reprocess(site=args.site, since=since, statuses=statuses, settings=settings)
+    marked = mark_for_reprocess(site=args.site, since=since, statuses=statuses, settings=settings)
     print(f"{marked} stored pages marked for re-extraction")
     if args.mark_only or not marked:
         return 0
     run_id = f"reprocess__{datetime.now(timezone.utc):%Y-%m-%dT%H:%M:%S}"
-    extracted = pipeline.extract_articles(run_id=run_id, settings=settings)
-    deduped = pipeline.dedup_articles(run_id=run_id, settings=settings)
-    tagged = pipeline.tag_articles(run_id=run_id, settings=settings)
+    extracted = extract_articles(run_id=run_id, settings=settings)
+    deduped = dedup_articles(run_id=run_id, settings=settings)
+    tagged = tag_articles(run_id=run_id, settings=settings)
     print(f"re-extracted {extracted['extracted']} articles ({extracted['rejected']} now not articles, "
           f"{extracted['failed']} extractor errors); {deduped['articles_deduped']} re-deduplicated, "
           f"{tagged['articles_tagged']} re-tagged")
@@ -219,11 +220,11 @@ def retag(args: argparse.Namespace, settings: Settings) -> int:
     article tagged with another taxonomy version, or with --all every extracted article."""
     from datetime import datetime, timezone
 
-    from wirewatch import pipeline
+    from wirewatch.tagging.runner import mark_for_retag, tag_articles
 
     if args.all:
-        print(f"{pipeline.mark_for_retag(settings)} articles marked for re-tagging")
-    tagged = pipeline.tag_articles(run_id=f"retag__{datetime.now(timezone.utc):%Y-%m-%dT%H:%M:%S}", settings=settings)
+        print(f"{mark_for_retag(settings)} articles marked for re-tagging")
+    tagged = tag_articles(run_id=f"retag__{datetime.now(timezone.utc):%Y-%m-%dT%H:%M:%S}", settings=settings)
     print(f"{tagged['articles_tagged']} articles tagged: {tagged['topic_links']} topic links, "
           f"{tagged['actor_links']} actor links, {tagged['articles_without_topic']} without a topic")
     return 0
@@ -236,7 +237,7 @@ def digest(args: argparse.Namespace, settings: Settings) -> int:
     (default $WIREWATCH_DIGEST_DIR, .local/digests). The news_digest DAG writes the same."""
     from datetime import datetime, timezone
 
-    from wirewatch.digest import render_digest
+    from wirewatch.reporting.digest import render_digest
 
     until = None
     if args.until:
@@ -269,7 +270,7 @@ def prune(args: argparse.Namespace, settings: Settings) -> int:
 @command("summary",)
 def summary(args: argparse.Namespace, settings: Settings) -> int:
     """Print what a pipeline run did (default: the latest run) and the warehouse totals."""
-    from wirewatch.report import format_summary, run_summary
+    from wirewatch.reporting.report import format_summary, run_summary
 
     with connect(settings.database_url) as conn:
         run_id = args.run_id or warehouse.latest_run_id(conn)

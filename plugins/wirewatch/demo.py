@@ -29,8 +29,8 @@ import yaml
 from wirewatch import migrations, warehouse
 from wirewatch.airflow_home import check_dags_folder
 from wirewatch.db import connect, ensure_database
-from wirewatch.feeds import load_feed_list
-from wirewatch.report import format_summary, run_summary
+from wirewatch.feeds.lists import load_feed_list
+from wirewatch.reporting.report import format_summary, run_summary
 from wirewatch.settings import REPO_ROOT, Settings, connection_json
 
 LOGGER = logging.getLogger(__name__)
@@ -167,7 +167,7 @@ def _stage_progress(verbose: bool):
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(logging.Formatter("  %(message)s"))
     handler.addFilter(lambda record: " done: " in record.getMessage())
-    logger = logging.getLogger("wirewatch.pipeline")
+    logger = logging.getLogger("wirewatch.stages")
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     try:

@@ -26,6 +26,25 @@ def normalize_for_hash(text: str) -> str:
     return " ".join(WORD.findall(folded))
 
 
+def shared_words(a: str, b: str, *, share_of: str = "shorter") -> float:
+    """The share of words (as `normalize_for_hash` cuts them) that `a` and `b` have in common:
+    of the shorter text's words (`share_of="shorter"`: does one say what the other says?) or of
+    `a`'s words (`share_of="first"`: how much of `a` does `b` cover?)."""
+    words_a, words_b = set(normalize_for_hash(a).split()), set(normalize_for_hash(b).split())
+    if share_of == "shorter":
+        whole = min(len(words_a), len(words_b))
+    elif share_of == "first":
+        whole = len(words_a)
+    else:
+        raise ValueError(f"share_of must be 'shorter' or 'first', not {share_of!r}")
+    return len(words_a & words_b) / max(whole, 1)
+
+
+def letters_and_digits(text: str, *, casefold: bool = False) -> str:
+    """Only the letters and digits of `text` ("U.S." -> "US"), case-folded when asked."""
+    return "".join(ch for ch in (text.casefold() if casefold else text) if ch.isalnum())
+
+
 def text_fingerprint(text: str) -> str:
     return fingerprint_of_normalized(normalize_for_hash(text))
 

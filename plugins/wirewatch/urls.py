@@ -55,6 +55,12 @@ def host_of(url: str) -> str:
     return urlsplit(url).hostname or ""
 
 
+def site_of(url: str) -> str:
+    """The site a page belongs to, as boilerplate and reasons are counted: its host without "www."."""
+    host = host_of(url).lower()
+    return host[4:] if host.startswith("www.") else host
+
+
 def _canonical_path(path: str) -> str:
     segments = [s for s in path.split("/") if s and s != AMP_PATH_SEGMENT]  # courlan collapsed "//"
     if segments:

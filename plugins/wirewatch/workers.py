@@ -13,7 +13,7 @@ import logging
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
@@ -109,3 +109,24 @@ def allow_children() -> None:
     authkey = config.get("authkey")
     if authkey is not None and not isinstance(authkey, multiprocessing.process.AuthenticationString):
         config["authkey"] = multiprocessing.process.AuthenticationString(bytes(authkey))
+
+
+def overlapped_rounds(conns: tuple, *, claim: Callable[[Any], list], prepare: Callable[[Any, list], list],
+                      work: Callable[[list], list], save: Callable[[Any, list, list], None]) -> None:
+    """Rounds of claim (lock a batch in a transaction) -> prepare its jobs (on the same connection,
+    in this thread) -> work (in a worker pool) -> save and commit, on two connections in turn:
+    while the pool works on one batch, the previous one is saved and committed, so neither the
+    pool nor PostgreSQL waits for the other. A batch is prepared before the previous one is saved,
+    so what it reads of the warehouse does not depend on timing. A task that dies loses the rounds
+    it had not committed, whose rows its retry claims again."""
+    with ThreadPoolExecutor(1) as background:
+        turn, previous = 0, None
+        while True:
+            batch = claim(conns[turn])
+            running = background.submit(work, prepare(conns[turn], batch)) if batch else None
+            if previous is not None:
+                save(*previous)
+                previous[0].commit()
+            if running is None:
+                break
+            previous, turn = (conns[turn], batch, running.result()), 1 - turn

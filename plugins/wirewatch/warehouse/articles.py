@@ -8,15 +8,18 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import psycopg2.extras
 
-from wirewatch import rawpages
 from wirewatch.db import Connection, dict_cursor
-from wirewatch.extract import ExtractedArticle
-from wirewatch.fetch import Download
+from wirewatch.warehouse import rawpages
 from wirewatch.warehouse.base import Row
 from wirewatch.warehouse.stories import record_revisions, refresh_stories
+
+if TYPE_CHECKING:  # the warehouse stores what the stages find, and imports none of them
+    from wirewatch.extraction.extract import ExtractedArticle
+    from wirewatch.fetch.client import Download
 
 
 def count_queued_articles(conn: Connection) -> int:

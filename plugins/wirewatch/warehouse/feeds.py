@@ -7,12 +7,16 @@ from __future__ import annotations
 import collections
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import psycopg2.extras
 
 from wirewatch.db import Connection, dict_cursor
-from wirewatch.feeds import FeedEntry, FeedSpec
 from wirewatch.warehouse.base import Row
+
+if TYPE_CHECKING:  # the warehouse stores what the stages find, and imports none of them
+    from wirewatch.feeds.lists import FeedSpec
+    from wirewatch.feeds.parsing import FeedEntry
 
 
 def upsert_feeds(conn: Connection, specs: Iterable[FeedSpec]) -> tuple[int, int]:

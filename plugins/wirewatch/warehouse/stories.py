@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from wirewatch.db import Connection, dict_cursor, prepared
-from wirewatch.dedup import Candidate, StoryMatch
 from wirewatch.warehouse.base import SEEN_AT, Row
+
+if TYPE_CHECKING:  # the warehouse stores what the stages find, and imports none of them
+    from wirewatch.dedup.similarity import StoryMatch
 
 
 def _execute(conn: Connection, statements: dict[str, str], args: str) -> str:
@@ -84,15 +87,16 @@ BAND_CANDIDATES = {"wirewatch_band_candidates(bigint[], bigint, timestamptz, int
 
 
 def band_candidates(conn: Connection, band_keys: Sequence[int], exclude_id: int, seen_at: datetime,
-                    window: timedelta, limit: int) -> list[Candidate]:
+                    window: timedelta, limit: int) -> list[tuple[int, int, str]]:
     """Deduplicated articles seen within `window` of `seen_at` sharing at least one LSH band with
-    the new article: the `limit` sharing most bands, earliest first. One index probe per band."""
+    the new article: the `limit` sharing most bands, earliest first, as (article id, story id,
+    text). One index probe per band."""
     if not band_keys:
         return []
     with conn.cursor() as cur:
         cur.execute(_execute(conn, BAND_CANDIDATES, "%s::bigint[], %s, %s, %s, %s"),
                     (list(band_keys), exclude_id, seen_at, window, limit))
-        return [Candidate(*row) for row in cur.fetchall()]
+        return cur.fetchall()
 
 
 # The stories an article is in and was in before ($1 the article, $2 its previous story).
@@ -188,7 +192,7 @@ def articles_without_bands(conn: Connection, limit: int) -> list[Row]:
 
 
 def save_bands(conn: Connection, article_id: int, band_keys: Sequence[int], shingle_count: int) -> None:
-    """Index the bands of an article that has none yet (see pipeline.index_missing_bands)."""
+    """Index the bands of an article that has none yet (see dedup.runner.index_missing_bands)."""
     bands = {k: v for k, v in ASSIGN_STATEMENTS.items() if "bands" in k}
     with conn.cursor() as cur:
         cur.execute("UPDATE articles SET lsh_bands = %(bands)s::bigint[], shingle_count = %(shingles)s, "

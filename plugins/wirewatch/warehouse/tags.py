@@ -7,14 +7,17 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import psycopg2.extras
 
-from wirewatch.actors import ActorMention, Gazetteer
 from wirewatch.db import Connection, dict_cursor
-from wirewatch.events import EventFacts
-from wirewatch.topics import Taxonomy, TopicMatch
 from wirewatch.warehouse.base import Row
+
+if TYPE_CHECKING:  # the warehouse stores what the stages find, and imports none of them
+    from wirewatch.tagging.actors import ActorMention, Gazetteer
+    from wirewatch.tagging.events import EventFacts
+    from wirewatch.tagging.topics import Taxonomy, TopicMatch
 
 
 def sync_taxonomy(conn: Connection, taxonomy: Taxonomy, gazetteer: Gazetteer) -> None:
@@ -58,12 +61,19 @@ def articles_to_tag(conn: Connection, taxonomy_version: str, limit: int, skip: I
         return cur.fetchall()
 
 
+def _event_columns(facts: EventFacts | None) -> tuple:
+    """killed … event_date of an article_topics row; a topic without facts stores none."""
+    if facts is None:
+        return None, None, None, None, [], "[]", None
+    return (facts.killed, facts.killed_qualifier, facts.injured, facts.injured_qualifier, list(facts.casualty_text),
+            json.dumps([dataclasses.asdict(p) for p in facts.places]), facts.event_date)
+
+
 def save_tags(conn: Connection, article_id: int, taxonomy_version: str, topics: Sequence[TopicMatch],
               actors: Sequence[ActorMention], events: dict[str, EventFacts] | None = None) -> None:
     """Replace the article's topics (with their event facts) and actors with the new ones
     (re-tagging leaves no stale rows)."""
     events = events or {}
-    none = EventFacts()
     with conn.cursor() as cur:
         cur.execute("DELETE FROM article_topics WHERE article_id = %s", (article_id,))
         cur.execute("DELETE FROM article_actors WHERE article_id = %s", (article_id,))
@@ -75,9 +85,8 @@ def save_tags(conn: Connection, article_id: int, taxonomy_version: str, topics: 
                                           event_date) VALUES %s""",
             [(article_id, m.topic_id, m.score, m.matches, m.evidence, m.evidence_start, m.evidence_end,
               json.dumps([list(span) for span in m.evidence_spans]), m.in_title, taxonomy_version,
-              e.killed, e.killed_qualifier, e.injured, e.injured_qualifier, list(e.casualty_text),
-              json.dumps([dataclasses.asdict(p) for p in e.places]), e.event_date)
-             for m in topics for e in [events.get(m.topic_id, none)]],
+              *_event_columns(events.get(m.topic_id)))
+             for m in topics],
         )
         psycopg2.extras.execute_values(
             cur,

@@ -17,8 +17,6 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from wirewatch.urls import host_of
-
 MIN_ARTICLES = 3
 MIN_SHARE = 0.3
 # Longer lines are story paragraphs: never counted, so the tables stay small.
@@ -26,11 +24,6 @@ MAX_LINE_CHARS = 320
 
 _NOT_WORD = re.compile(r"[\W_]+")
 _DIGITS = re.compile(r"\d+")
-
-
-def site_of(url: str) -> str:
-    host = host_of(url).lower()
-    return host[4:] if host.startswith("www.") else host
 
 
 def line_key(line: str) -> int:

@@ -42,9 +42,10 @@ import psycopg2.errors
 
 from wirewatch import warehouse
 from wirewatch.db import Connection
-from wirewatch.feeds import FeedParseError, ParsedFeed, parse_feed
-from wirewatch.fetch import (HARD_KINDS, PERMANENT_REDIRECTS, REDIRECTS, AddressRefused, Download, check_address,
-                             is_transient_status, status_kind)
+from wirewatch.feeds.parsing import FeedParseError, ParsedFeed, parse_feed
+from wirewatch.fetch.client import (
+    HARD_KINDS, PERMANENT_REDIRECTS, REDIRECTS, AddressRefused, Download, check_address, is_transient_status, status_kind,
+)
 from wirewatch.settings import Settings
 
 LOGGER = logging.getLogger(__name__)

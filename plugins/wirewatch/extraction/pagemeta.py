@@ -1,6 +1,6 @@
 """Page metadata: what the page says about the article (head tags, JSON-LD, byline, dates,
 standfirst), and the "Updated …" line beside the headline that misleads the date search, read from
-the parsed page before trafilatura prunes it. Whether the page is an article at all: `wirewatch.pagekind`.
+the parsed page before trafilatura prunes it. Whether the page is an article at all: `wirewatch.extraction.pagekind`.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from trafilatura.json_metadata import extract_json
 from htmldate import find_date
 from trafilatura.settings import Document
 
-from wirewatch.cleaning import WIRE_AGENCIES
-from wirewatch.text import WORD, word_count
+from wirewatch.extraction.cleaning import WIRE_AGENCIES
+from wirewatch.text import WORD, letters_and_digits, shared_words, word_count
 
 LOGGER = logging.getLogger(__name__)
 
@@ -128,16 +128,16 @@ def author_names(extracted: str | None, byline: list[str], site_name: str | None
         return None
     names = byline if byline and (not extracted or len(byline) >= len(extracted.split(";"))) \
         else [name.strip() for name in (extracted or "").split(";")]
-    outlet = {_letters(site_name or ""), *_domain_names(url)} - {""}
+    outlet = {letters_and_digits(site_name or "", casefold=True), *_domain_names(url)} - {""}
     people: list[str] = []
     for name in (part for name in names for part in NAME_JOINER.split(name)):
         name = NOT_A_PERSON.split(BYLINE_LEAD.sub("", name, count=1))[0]
         name = ROLE_WORDS.sub("", name).strip(" ,;:|-")
         name = _undoubled(name)
-        key = _letters(name)
+        key = letters_and_digits(name, casefold=True)
         if name and key and name.lower() not in WIRE_AGENCIES and not AGENCY_TOKEN.search(name) \
                 and not any(o in key or key in o for o in outlet) \
-                and key not in {_letters(p) for p in people}:
+                and key not in {letters_and_digits(p, casefold=True) for p in people}:
             people.append(name)
     return "; ".join(people) or None
 
@@ -152,10 +152,6 @@ ROLE_WORDS = re.compile(r"(?:^|\s)(?:journalist(?:in)?|reporter(?:in)?|redakteur
                         r"|correspondent|editor|기자|記者|特派員)(?=\s|$)", re.IGNORECASE)
 
 
-def _letters(text: str) -> str:
-    return "".join(c for c in text.casefold() if c.isalnum())
-
-
 def _domain_names(url: str | None) -> set[str]:
     """"ndr.de" -> {"ndrde", "ndr"}: how a credit names the outlet by its domain."""
     host = (urlsplit(url).hostname or "") if url else ""
@@ -163,7 +159,8 @@ def _domain_names(url: str | None) -> set[str]:
     if len(parts) < 2:
         return set()
     name = parts[-3] if len(parts) >= 3 and parts[-2] in ("co", "com", "org", "net", "gov") else parts[-2]
-    return {_letters(name + parts[-1]), _letters(name)} if len(name) > 2 else {_letters(name + parts[-1])}
+    names = {name + parts[-1], name} if len(name) > 2 else {name + parts[-1]}
+    return {letters_and_digits(n, casefold=True) for n in names}
 
 
 def _undoubled(name: str) -> str:
@@ -217,16 +214,11 @@ def headline(tree, declared: list[str | None]) -> str | None:
     if not shown:
         return stripped[0] if stripped else None
     declared = [*declared, *stripped]
-    best = max(shown, key=lambda text: (max((_overlap(text, d) for d in declared), default=0.0), -shown.index(text)))
+    best = max(shown, key=lambda text: (max((shared_words(text, d, share_of="first") for d in declared), default=0.0), -shown.index(text)))
     # An <h1> holding a kicker and the headline reads "Kicker Headline"; the declared headline with
     # the same words punctuates it ("Kicker: Headline").
     words = sorted(WORD.findall(best.lower()))
     return next((d for d in declared if sorted(WORD.findall(d.lower())) == words), best)
-
-
-def _overlap(a: str, b: str) -> float:
-    words_a, words_b = set(WORD.findall(a.lower())), set(WORD.findall(b.lower()))
-    return len(words_a & words_b) / max(len(words_a), 1)
 
 
 def page_metadata(tree, url: str, ld_blocks: list, *, byline_found: bool = False) -> Document:

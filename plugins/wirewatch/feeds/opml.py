@@ -13,7 +13,7 @@ from xml.sax.saxutils import quoteattr
 from lxml import etree
 
 from wirewatch.config import ConfigError
-from wirewatch.feeds import FeedSpec, feed_spec
+from wirewatch.feeds.lists import FeedSpec, feed_spec
 
 BOOLEAN = {"true": True, "false": False}
 

@@ -13,8 +13,8 @@ from urllib.parse import urljoin
 import requests
 from lxml import html as lxml_html
 
-from wirewatch.feeds import FeedParseError, parse_feed
-from wirewatch.fetch import download
+from wirewatch.feeds.parsing import FeedParseError, parse_feed
+from wirewatch.fetch.client import download
 from wirewatch.settings import Settings
 
 FEED_TYPES = {"application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/xml",

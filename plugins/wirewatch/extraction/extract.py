@@ -16,10 +16,11 @@ from datetime import datetime
 import ftfy
 import trafilatura
 
-from wirewatch.boilerplate import strip_known
-from wirewatch.cleaning import WIRE_AGENCIES, CleanText, clean_text
-from wirewatch.encoding import decode_page
-from wirewatch.pagekind import (
+from wirewatch.extraction.boilerplate import strip_known
+from wirewatch.extraction.cleaning import WIRE_AGENCIES, CleanText, clean_text
+from wirewatch.extraction.embedded import jsonld_article_text, script_state_text
+from wirewatch.extraction.encoding import decode_page
+from wirewatch.extraction.pagekind import (
     ARTICLE_LD_TYPES,
     PageKind,
     article_headlines,
@@ -32,24 +33,23 @@ from wirewatch.pagekind import (
     text_signs,
     verdict,
 )
-from wirewatch.pagemeta import (
+from wirewatch.extraction.pagemeta import (
     DATE_OPTIONS,
     author_names,
     drop_update_lines,
-    headline,
     header_elements,
+    headline,
     language_of,
     page_metadata,
     parse_head,
     publication_time,
     standfirst,
 )
-from wirewatch.embedded import jsonld_article_text, script_state_text
+from wirewatch.fetch.content import media_problem
 from wirewatch.text import normalize_for_hash, text_fingerprint, word_count
 
 LOGGER = logging.getLogger(__name__)
 
-HTML_TYPES = {"text/html", "application/xhtml+xml"}
 # trafilatura runs in its fast mode (no readability/jusText comparison) unless the text comes out
 # shorter than this; long texts lose nothing, short ones (galleries) need the comparison.
 FULL_EXTRACTION_BELOW_WORDS = 200
@@ -90,7 +90,7 @@ class ExtractedArticle:
     # The news agency the text comes from ("Reuters", "AP"…, or "syndicated feed"), if it says so.
     wire_source: str | None = None
     # Problems a reader should know about: paywall_teaser, mojibake, consent_text, short,
-    # maybe_not_article (the page's signs were mixed; see wirewatch.pagekind).
+    # maybe_not_article (the page's signs were mixed; see wirewatch.extraction.pagekind).
     quality_flags: tuple[str, ...] = ()
 
 
@@ -101,30 +101,6 @@ class Rejection:
     reason: str
 
 
-def sniff_type(body: bytes, declared: str) -> str:
-    """The declared media type, or a sniffed one when the server sent none or a generic one."""
-    if declared and declared not in ("application/octet-stream", "binary/octet-stream", "text/plain"):
-        return declared
-    head = body[:512].lstrip().lower()
-    if head.startswith(b"%pdf"):
-        return "application/pdf"
-    if head.startswith(b"\x89png"):
-        return "image/png"
-    if head.startswith((b"<!doctype html", b"<html")) or b"<body" in head:
-        return "text/html"
-    return declared or "unknown"
-
-
-def media_rejection(body: bytes, content_type: str) -> Rejection | None:
-    """Why a download cannot be an article page at all (PDF, image, empty…), or None if it may be."""
-    media_type = sniff_type(body, content_type.split(";")[0].strip().lower())
-    if media_type not in HTML_TYPES:
-        return Rejection(reason=f"not an HTML page ({media_type})")
-    if not body.strip():
-        return Rejection(reason="empty page")
-    return None
-
-
 def extract_article(body: bytes, *, url: str, content_type: str = "", min_words: int = 60,
                     summary: str | None = None, feed_title: str | None = None,
                     boilerplate: frozenset[int] = frozenset()) -> ExtractedArticle | Rejection:
@@ -132,10 +108,10 @@ def extract_article(body: bytes, *, url: str, content_type: str = "", min_words:
 
     `summary` and `feed_title` are the feed item's (a text barely longer than the summary is a
     paywall teaser; a headline equal to the page's says the feed lists this page as an article);
-    `boilerplate` holds the keys of lines learned as this site's boilerplate (wirewatch.boilerplate)."""
-    rejection = media_rejection(body, content_type)
-    if rejection:
-        return rejection
+    `boilerplate` holds the keys of lines learned as this site's boilerplate (wirewatch.extraction.boilerplate)."""
+    problem = media_problem(body, content_type)
+    if problem:
+        return Rejection(reason=problem)
     decoded = decode_page(body, content_type)
     # Repaired on the page, not the text: the parser drops the C1 controls that double encoding leaves.
     page_text, repaired = repair_mojibake(decoded.text)

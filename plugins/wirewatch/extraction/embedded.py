@@ -14,7 +14,7 @@ import re
 
 import trafilatura
 
-from wirewatch.pagekind import ARTICLE_LD_TYPES, ld_types_of
+from wirewatch.extraction.pagekind import ARTICLE_LD_TYPES, ld_types_of
 from wirewatch.text import word_count
 
 INLINE_SCRIPT = re.compile(r"<script\b(?![^>]*\bsrc=)(?![^>]*ld\+json)[^>]*>(.*?)</script>", re.IGNORECASE | re.DOTALL)

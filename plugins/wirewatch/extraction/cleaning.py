@@ -3,7 +3,7 @@
 trafilatura removes a site's chrome, but paywall prompts, plan-price lists, link lists, newsletter
 boxes and the like often sit *inside* the article element. These rules are general (no site's
 wording) and multilingual where sites word them (English, French, German, Spanish, Italian,
-Portuguese); lines a particular site repeats are `wirewatch.boilerplate`'s job.
+Portuguese); lines a particular site repeats are `wirewatch.extraction.boilerplate`'s job.
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Iterator, Literal
 from urllib.parse import unquote, urlsplit
 
-from wirewatch.text import normalize_for_hash, word_count
+from wirewatch.text import normalize_for_hash, shared_words, word_count
 
 ARTICLE_LD_TYPES = frozenset({
     "Article", "NewsArticle", "ReportageNewsArticle", "AnalysisNewsArticle", "OpinionNewsArticle",
@@ -177,12 +177,6 @@ def linked_line_share(text: str, links: frozenset[str]) -> float:
     lines = [normalize_for_hash(line) for line in text.splitlines()]
     lines = [line for line in lines if line.count(" ") >= LINKED_LINE_MIN_WORDS - 1]
     return sum(1 for line in lines if line in links) / len(lines) if lines else 0.0
-
-
-def shared_words(a: str, b: str) -> float:
-    """The share of the shorter headline's words that the other has too."""
-    words_a, words_b = set(normalize_for_hash(a).split()), set(normalize_for_hash(b).split())
-    return len(words_a & words_b) / max(min(len(words_a), len(words_b)), 1)
 
 
 def same_headline(a: str | None, b: str | None) -> bool:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import logging
 
-from wirewatch import dashboard
+from wirewatch.reporting import dashboard
 from wirewatch.db import Connection, connect, dict_cursor
 from wirewatch.settings import Settings
 

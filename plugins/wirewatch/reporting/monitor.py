@@ -23,10 +23,10 @@ from urllib.parse import quote, urlencode
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
-from wirewatch import dashboard
-from wirewatch.charts import bar_chart, line_chart
+from wirewatch.reporting import dashboard
+from wirewatch.reporting.charts import bar_chart, line_chart
 from wirewatch.db import connect
-from wirewatch.report import format_summary, run_summary
+from wirewatch.reporting.report import format_summary, run_summary
 from wirewatch.settings import Settings
 
 DAG_ID = "news_ingest"

@@ -2,7 +2,7 @@
 
 Articles are sharded by host (see `warehouse.claim_queued_article`), so one fetch task owns all
 of a host's queued articles; inside it, several workers fetch at once but never two from one host
-(`pipeline.fetch_articles`): the per-host concurrency is one across the whole deployment, and the
+(`fetch.runner.fetch_articles`): the per-host concurrency is one across the whole deployment, and the
 delay below is enforced where the requests are made.
 
 robots.txt is read with protego (Scrapy's parser: wildcards, Allow/Disallow precedence, Crawl-delay),
@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import requests
 from protego import Protego
 
-from wirewatch.fetch import download
+from wirewatch.fetch.client import download
 from wirewatch.settings import Settings
 
 ROBOTS_MAX_BYTES = 512 * 1024  # Google's limit; larger files are cut there

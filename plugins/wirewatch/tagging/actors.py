@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wirewatch.config import ConfigError, check_keys, check_unique_ids, load_entries, string_list
-from wirewatch.matching import WORD, PhraseIndex, Tokens, tokenize
+from wirewatch.tagging.matching import WORD, PhraseIndex, Tokens, tokenize
+from wirewatch.text import letters_and_digits
 
 KINDS = {"country", "organization", "place", "person", "group"}
 
@@ -79,7 +80,7 @@ class Gazetteer:
         for hit in self._aliases.find(tokens):
             actor_id, written, case_sensitive = hit.payload
             start, end = tokens.spans[hit.first_token][0], tokens.spans[hit.last_token][1]
-            if case_sensitive and _letters(text[start:end]) != _letters(written):
+            if case_sensitive and letters_and_digits(text[start:end]) != letters_and_digits(written):
                 continue  # "US" the country, not "us"
             current = best.get(hit.first_token)
             if current is None or hit.last_token > current[0]:
@@ -91,10 +92,6 @@ class Gazetteer:
                 continue
             covered_until = last
             yield actor_id, alias, tokens.sentence_of[first]
-
-
-def _letters(value: str) -> str:
-    return "".join(ch for ch in value if ch.isalnum())
 
 
 def load_gazetteer(path: Path) -> Gazetteer:

@@ -26,9 +26,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import NamedTuple
 
-from wirewatch.actors import KINDS, Gazetteer, load_gazetteer
+from wirewatch.tagging.actors import KINDS, Gazetteer, load_gazetteer
 from wirewatch.config import ConfigError, check_keys, check_unique_ids, load_entries, string_list
-from wirewatch.matching import STEMMERS, PhraseIndex, Tokens, phrase_forms, tokenize
+from wirewatch.tagging.matching import STEMMERS, PhraseIndex, Tokens, phrase_forms, tokenize
 
 TOPIC_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # ACLED's event types and their sub-event types (ACLED codebook), for the topics' `acled:` mapping.
@@ -102,9 +102,34 @@ class Relevance:
     evidence: tuple[str, ...]
 
 
+# What `relevance` says of an article in a language without phrase lists.
+NO_RULES = Relevance(conflict=False, sentences=0, evidence=())
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """An article's topics and its relevance gate, from one reading (`Taxonomy.assess`)."""
+
+    topics: list[TopicMatch]
+    relevance: Relevance
+
+
 class _Marks(NamedTuple):
     negated: set[int]  # tokens a negation cue rules out
     background: set[int]  # sentences about the past
+
+
+class _Reading(NamedTuple):
+    """One article read for a language's rules: headline and body tokens, their marks, and the
+    (topic, sentence) pairs matching a topic's rule. Tagging and the relevance gate share it."""
+
+    rules: LanguageRules
+    headline: Tokens
+    body: Tokens
+    title_marks: _Marks
+    body_marks: _Marks
+    title_matches: set[tuple[int, int]]
+    body_matches: set[tuple[int, int]]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -134,24 +159,49 @@ class Taxonomy:
         `year`: the article's, so earlier years mark background; by default the current year;
         `language`: the article's, by default the taxonomy's own). Only the phrase lists of the
         article's language apply: an article in a language the taxonomy has none for gets none."""
+        return self.assess(title, text, tokens=tokens, year=year, language=language).topics
+
+    def relevance(self, title: str | None, text: str, *, tokens: Tokens | None = None, year: int | None = None,
+                  language: str | None = None) -> Relevance:
+        """Is the article about armed conflict at all? Decided before topics, from the sentences that
+        hold a context phrase (armed forces, weapons, armed groups, fronts, war) or match a topic's
+        rule: enough of them, in number and in share; negated and background sentences do not
+        count. No context list for the language: every article passes."""
+        reading = self._read(title, text, tokens, year, language)
+        return self._relevance(reading) if reading else NO_RULES
+
+    def assess(self, title: str | None, text: str, *, tokens: Tokens | None = None, year: int | None = None,
+               language: str | None = None) -> Assessment:
+        """`tag` and `relevance` together, from one reading of the article (arguments as for `tag`):
+        the topics are those of an article the relevance gate passes."""
+        reading = self._read(title, text, tokens, year, language)
+        if reading is None:
+            return Assessment(topics=[], relevance=NO_RULES)
+        relevance = self._relevance(reading)
+        return Assessment(topics=self._topics(reading, title, text) if relevance.conflict else [], relevance=relevance)
+
+    def _read(self, title: str | None, text: str, tokens: Tokens | None, year: int | None,
+              language: str | None) -> _Reading | None:
+        """Tokens, marks and topic-rule matches of headline and body; None for a language without
+        phrase lists."""
         rules = self.rules.get(language or self.default_language)
         if rules is None:
-            return []
+            return None
         body = tokens or tokenize(text)
         headline = tokenize(title or "", with_sentences=False)
         year = year or datetime.now(timezone.utc).year
         title_marks, body_marks = self._marks(headline, year, rules), self._marks(body, year, rules)
-        title_matches = self._matches(headline, rules, title_marks)
-        body_matches = self._matches(body, rules, body_marks)
-        if not self._relevance((headline, title_marks, {s for _, s in title_matches}),
-                               (body, body_marks, {s for _, s in body_matches}), rules).conflict:
-            return []
-        in_title = {topic for topic, _ in title_matches}
+        return _Reading(rules, headline, body, title_marks, body_marks, self._matches(headline, rules, title_marks),
+                        self._matches(body, rules, body_marks))
+
+    def _topics(self, reading: _Reading, title: str | None, text: str) -> list[TopicMatch]:
+        rules, headline, body = reading.rules, reading.headline, reading.body
+        in_title = {topic for topic, _ in reading.title_matches}
         # A headline framing the story otherwise ("... in drills", "test-fires") rules the topic out.
         framed_out = {topic for _first, _last, payloads in rules.phrases.occurrences(headline)
                       for topic, role in payloads if role == "exclude"}
         sentences: dict[int, list[int]] = {}
-        for topic, sentence in body_matches:
+        for topic, sentence in reading.body_matches:
             sentences.setdefault(topic, []).append(sentence)
         found = []
         lead = self.lead_sentences + _standfirst_sentences(text, body)
@@ -172,27 +222,11 @@ class Taxonomy:
                                     evidence_end=end, evidence_spans=spans))
         return sorted(found, key=lambda m: (-m.score, m.topic_id))
 
-    def relevance(self, title: str | None, text: str, *, tokens: Tokens | None = None, year: int | None = None,
-                  language: str | None = None) -> Relevance:
-        """Is the article about armed conflict at all? Decided before topics, from the sentences that
-        hold a context phrase (armed forces, weapons, armed groups, fronts, war) or match a topic's
-        rule: enough of them, in number and in share; negated and background sentences do not
-        count. No context list for the language: every article passes."""
-        rules = self.rules.get(language or self.default_language)
-        if rules is None:
-            return Relevance(conflict=False, sentences=0, evidence=())
-        headline, body = tokenize(title or "", with_sentences=False), tokens or tokenize(text)
-        year = year or datetime.now(timezone.utc).year
-        parts = []
-        for tokens in (headline, body):
-            marks = self._marks(tokens, year, rules)
-            parts.append((tokens, marks, {s for _, s in self._matches(tokens, rules, marks)}))
-        return self._relevance(*parts, rules)
-
-    def _relevance(self, title: tuple[Tokens, _Marks, set[int]], body: tuple[Tokens, _Marks, set[int]],
-                   rules: LanguageRules) -> Relevance:
-        """Context phrases, and sentences matching a topic's rule, in enough sentences (each part:
-        its tokens, their marks, and the sentences matching a topic)."""
+    def _relevance(self, reading: _Reading) -> Relevance:
+        """Context phrases, and sentences matching a topic's rule, in enough sentences."""
+        rules = reading.rules
+        title = (reading.headline, reading.title_marks, {s for _, s in reading.title_matches})
+        body = (reading.body, reading.body_marks, {s for _, s in reading.body_matches})
         if rules.context is None:  # no context phrases for the language: the gate is open
             return Relevance(conflict=True, sentences=0, evidence=())
         evidence: list[str] = []
