@@ -8,7 +8,7 @@ text is tagged with the taxonomy in the page's language, as the tag step does, a
   - non-conflict articles given any topic (goal: at most 2 %);
   - on conflict articles, topic precision and recall (micro, over page-topic pairs);
   - the relevance gate (`Taxonomy.relevance`) against the `conflict` label;
-  - on conflict articles, the events (`wirewatch.tagging.events`): labelled killed/injured figures found
+  - on conflict articles, the events (`wirewatch.tagging.facts`): labelled killed/injured figures found
     exactly (kind, number and qualifier), and labelled places found with the right country.
 """
 
@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT / "bench" / "extraction"))
 
 import realpages  # noqa: E402
 
-from wirewatch.tagging.events import casualties, places  # noqa: E402
+from wirewatch.tagging.facts import casualties, places  # noqa: E402
 from wirewatch.tagging.topics import load_taxonomy  # noqa: E402
 
 LABELS = ROOT / "bench" / "tagging" / "real"

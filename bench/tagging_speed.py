@@ -18,8 +18,8 @@ import time
 from tagging_quality import LABELLED, ROOT, load_items
 
 from wirewatch.tagging.actors import load_gazetteer
-from wirewatch.tagging.events import _sentence_facts as sentence_facts_cache
-from wirewatch.tagging.events import event_facts
+from wirewatch.tagging.facts import _sentence_facts as sentence_facts_cache
+from wirewatch.tagging.facts import event_facts
 from wirewatch.tagging.matching import tokenize
 from wirewatch.tagging.topics import load_taxonomy
 

@@ -9,7 +9,7 @@ all state; tasks pass only shard numbers and counts. Every task can be retried o
 duplicating rows.
 
 ```
-plan_poll -> poll_feeds[shard…] -> plan_fetch -> fetch_articles[shard…] -> extract -> dedup -> tag -> report
+plan_poll -> poll_feeds[shard…] -> plan_fetch -> fetch_articles[shard…] -> extract -> dedup -> tag -> events -> report
                                                                                       -> check_*
 ```
 `report` updates the `wirewatch_articles` Asset, on which `news_digest` is scheduled. The

@@ -7,7 +7,7 @@ changed. Trigger it by hand; the params narrow it to one site or to pages fetche
 Pages are kept for `WIREWATCH_RAW_PAGE_RETENTION_DAYS` (default 30).
 
 ```
-mark -> extract -> dedup -> tag -> report
+mark -> extract -> dedup -> tag -> events -> report
 ```
 Business logic lives in the stage runners of `plugins/wirewatch/` (README, "Code map"); this file only wires it.
 """

@@ -6,7 +6,7 @@ refetching or re-extracting: every article tagged with another taxonomy version,
 `all` param, every extracted article. The same as `wirewatch retag [--all]`. Trigger it by hand.
 
 ```
-mark (only with all) -> tag -> report
+mark (only with all) -> tag -> events -> report
 ```
 Business logic lives in the stage runners of `plugins/wirewatch/` (README, "Code map"); this file only wires it.
 """
@@ -20,6 +20,7 @@ from airflow.sdk import Param, dag, task
 from wirewatch.reporting import report
 from wirewatch.settings import task_settings
 from wirewatch.tagging import runner as tagging_runner
+from wirewatch_tasks import merge_events
 
 
 @dag(
@@ -44,10 +45,10 @@ def wirewatch_retag():
         return tagging_runner.tag_articles(run_id=run_id, settings=task_settings())
 
     @task
-    def report_run(_tagged: dict, run_id: str | None = None) -> dict:
+    def report_run(_merged: dict, run_id: str | None = None) -> dict:
         return report.log_run_summary(run_id, task_settings())
 
-    report_run(tag(mark()))
+    report_run(merge_events(tag(mark())))
 
 
 wirewatch_retag_dag = wirewatch_retag()

@@ -3,7 +3,7 @@ Tasks shared by the wirewatch DAGs (not a DAG itself): what happens to stored pa
 fetched or marked for reprocessing. Business logic lives in the stage runners of `plugins/wirewatch/` (README, "Code map").
 
 ```
-extract -> dedup -> tag -> report_run (outlet: the wirewatch_articles Asset)
+extract -> dedup -> tag -> events -> report_run (outlet: the wirewatch_articles Asset)
 ```
 and the data-quality checks run after a load (`quality_checks`).
 
@@ -21,6 +21,7 @@ from airflow.providers.common.sql.operators.sql import SQLCheckOperator
 from airflow.sdk import Asset, BaseOperator, task
 
 from wirewatch.dedup import runner as dedup_runner
+from wirewatch.events import runner as events_runner
 from wirewatch.extraction import runner as extraction_runner
 from wirewatch.reporting import report
 from wirewatch.settings import WAREHOUSE_CONN_ID, task_settings
@@ -36,7 +37,7 @@ ARTICLES_ASSET = Asset(name="wirewatch_articles", uri="wirewatch://warehouse/art
 
 
 def process_stored_pages(upstream):
-    """Wire extract -> dedup -> tag -> report_run after `upstream`; returns the report task."""
+    """Wire extract -> dedup -> tag -> events -> report_run after `upstream`; returns the report task."""
 
     @task(queue=CPU_QUEUE)
     def extract(_upstream, run_id: str | None = None) -> dict:
@@ -51,10 +52,20 @@ def process_stored_pages(upstream):
         return tagging_runner.tag_articles(run_id=run_id, settings=task_settings())
 
     @task(outlets=[ARTICLES_ASSET])
-    def report_run(_tagged: dict, run_id: str | None = None) -> dict:
+    def report_run(_merged: dict, run_id: str | None = None) -> dict:
         return report.log_run_summary(run_id, task_settings())
 
-    return report_run(tag(dedup(extract(upstream))))
+    return report_run(merge_events(tag(dedup(extract(upstream)))))
+
+
+def merge_events(upstream):
+    """The events task after `upstream` (the tag task): reports merged into conflict events."""
+
+    @task(task_id="events")
+    def events(_tagged: dict, run_id: str | None = None) -> dict:
+        return events_runner.record_events(run_id=run_id, settings=task_settings())
+
+    return events(upstream)
 
 
 def quality_checks(upstream) -> list[SQLCheckOperator]:

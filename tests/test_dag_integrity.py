@@ -36,9 +36,10 @@ def test_news_ingest_shape(dagbag):
     assert dag.max_active_runs == 1
     checks = {f"check_{name}" for name in CHECKS}
     assert set(dag.task_ids) == {"plan_poll", "poll_feeds", "plan_fetch", "fetch_articles", "extract", "dedup",
-                                 "tag", "report_run"} | checks
+                                 "tag", "events", "report_run"} | checks
     assert dag.get_task("extract").upstream_task_ids == {"fetch_articles"}
-    assert dag.get_task("report_run").upstream_task_ids == {"tag"}
+    assert dag.get_task("report_run").upstream_task_ids == {"events"}
+    assert dag.get_task("events").upstream_task_ids == {"tag"}
     assert dag.get_task("report_run").outlets[0].name == "wirewatch_articles"
     for check in checks:  # leaves after the load, run whatever the load did
         task = dag.get_task(check)
@@ -50,7 +51,7 @@ def test_news_ingest_shape(dagbag):
 def test_reprocess_shape(dagbag):
     dag = dagbag.dags["wirewatch_reprocess"]
     assert dag.schedule is None or dag.timetable.summary == "None"  # run by hand only
-    assert [t.task_id for t in dag.topological_sort()] == ["mark", "extract", "dedup", "tag", "report_run"]
+    assert [t.task_id for t in dag.topological_sort()] == ["mark", "extract", "dedup", "tag", "events", "report_run"]
     assert set(dag.params) == {"site", "since", "statuses"}
 
 
@@ -69,5 +70,5 @@ def test_parsing_opens_no_warehouse_connection(monkeypatch):
 def test_retag_shape(dagbag):
     dag = dagbag.dags["wirewatch_retag"]
     assert dag.schedule is None or dag.timetable.summary == "None"  # run by hand only
-    assert [t.task_id for t in dag.topological_sort()] == ["mark", "tag", "report_run"]
+    assert [t.task_id for t in dag.topological_sort()] == ["mark", "tag", "events", "report_run"]
     assert set(dag.params) == {"all"}

@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from wirewatch.tagging.events import Casualty, casualties, event_date, event_facts, places
+from wirewatch.tagging.facts import Casualty, casualties, event_date, event_facts, places
 
 
 @pytest.mark.parametrize(("text", "language", "expected"), [

@@ -154,7 +154,7 @@ def test_first_run_loads_the_corpus_exactly(corpus_feeds, run_dag, db):
 
     stats = {stage: counts for stage, _shard, counts in query(db, "SELECT stage, shard, counts FROM run_stats "
                                                                   "WHERE run_id = %s", (dag_run.run_id,))}
-    assert set(stats) == {"poll", "fetch", "extract", "dedup", "tag"}
+    assert set(stats) == {"poll", "fetch", "extract", "dedup", "tag", "events"}
     assert stats["poll"]["entries_seen"] == sum(f["entries"] for f in EXPECTED["feeds"])
     assert stats["extract"]["extracted"] == sum(a["kind"] in ("article", "flagged") for a in ARTICLES)
     assert stats["extract"]["flagged_maybe_not_article"] == sum("maybe_not_article" in a.get("flags", []) for a in ARTICLES)

