@@ -28,7 +28,8 @@ LABELLED = ROOT / "bench" / "tagging" / "labelled"
 # The labelled articles are written as published in 2026: earlier years in them are background.
 LABELLED_YEAR = 2026
 SEED = ROOT / "tests" / "fixtures" / "seed-article.txt"
-SEED_TOPICS = {"troop-movements", "foreign-troops", "mercenary-recruitment", "missile-strikes", "nuclear-posture"}
+# Not missile-strikes: the story names the Dnipro attack only "in light of" it, as background (issue 23).
+SEED_TOPICS = {"troop-movements", "foreign-troops", "mercenary-recruitment", "nuclear-posture"}
 SEED_ACTORS = {"Russia", "Ukraine", "North Korea", "South Korea", "Japan", "United States", "Yemen"}
 
 
