@@ -27,7 +27,8 @@ sys.path.insert(0, str(ROOT / "bench" / "extraction"))
 
 import realpages  # noqa: E402
 
-from wirewatch.tagging.facts import casualties, places  # noqa: E402
+from wirewatch.tagging.facts import casualties  # noqa: E402
+from wirewatch.tagging.geo import places  # noqa: E402
 from wirewatch.tagging.topics import load_taxonomy  # noqa: E402
 
 LABELS = ROOT / "bench" / "tagging" / "real"

@@ -14,13 +14,16 @@ import argparse
 import random
 import sys
 import time
+from datetime import datetime, timezone
 
 from tagging_quality import LABELLED, ROOT, load_items
 
 from wirewatch.tagging.actors import load_gazetteer
 from wirewatch.tagging.facts import _sentence_facts as sentence_facts_cache
 from wirewatch.tagging.facts import event_facts
+from wirewatch.tagging.geo import places_in
 from wirewatch.tagging.matching import tokenize
+from wirewatch.tagging.runner import tag_article
 from wirewatch.tagging.topics import load_taxonomy
 
 
@@ -70,21 +73,29 @@ def main(argv: list[str] | None = None) -> int:
     event_facts(batch[0][1], ((0, 100),), language="en", published=None)  # load the place names once
     # The articles are assembled from a few hundred sentences, so a sentence's facts are cleared from the
     # cache after each article: only the sharing of sentences between an article's topics is counted.
-    tag_rate = rate("the same with event facts", lambda t, x: (
+    rate("the same with event facts", lambda t, x: (
         tokens := tokenize(x), gazetteer.find(t, x, tokens=tokens),
         [event_facts(x, m.evidence_spans, language="en", published=None)
-         for m in taxonomy.tag(t, x, tokens=tokens)], sentence_facts_cache.cache_clear()), batch)
+         for m in taxonomy.tag(t, x, tokens=tokens)], sentence_facts_cache.cache_clear(), places_in.cache_clear()), batch)
+    # The tag step's own function: topics, actors, event facts and event reports (places, actors, day).
+    published = datetime(2024, 11, 20, 12, tzinfo=timezone.utc)
+    tag_rate = rate("tag step (tag_article)", lambda t, x: (
+        tag_article({"title": t, "text": x, "language": "en", "year": 2024, "published": published},
+                    taxonomy, gazetteer), sentence_facts_cache.cache_clear(), places_in.cache_clear()), batch)
     if args.extract_pages:
-        extract_rate = extraction_rate(args.extract_pages)
-        print(f"\nthe tag step (with event facts) costs {extract_rate / tag_rate:.3f} of the extract step's "
-              f"per-article time ({1000 / tag_rate:.2f} ms vs {1000 / extract_rate:.1f} ms), same run, one core")
+        extract_rate, bare_rate = extraction_rate(args.extract_pages)
+        print(f"\nthe tag step (tag_article, with event reports) costs {bare_rate / tag_rate:.3f} of bare "
+              f"trafilatura's per-article time ({1000 / tag_rate:.2f} ms vs {1000 / bare_rate:.1f} ms) and "
+              f"{extract_rate / tag_rate:.3f} of the extract step's ({1000 / extract_rate:.1f} ms), same run, one core")
     return 0
 
 
-def extraction_rate(pages: int) -> float:
-    """Pages/s of wirewatch's extract_article on real pages, one core: the reference for the tag step."""
+def extraction_rate(pages: int) -> tuple[float, float]:
+    """Pages/s of wirewatch's extract_article and of bare trafilatura.extract on real pages, one core:
+    the references the tag step is set beside."""
     sys.path.insert(0, str(ROOT / "bench" / "extraction"))
     import realpages
+    import trafilatura
 
     from wirewatch.extraction.extract import extract_article
 
@@ -95,7 +106,12 @@ def extraction_rate(pages: int) -> float:
         extract_article(page.body, url=page.url, content_type=realpages.CONTENT_TYPE)
     per_second = len(sample) / (time.perf_counter() - start)
     print(f"{'extract step, real pages':<28} {per_second:>8.1f} articles/s")
-    return per_second
+    start = time.perf_counter()
+    for page in sample:
+        trafilatura.extract(page.body)
+    bare = len(sample) / (time.perf_counter() - start)
+    print(f"{'bare trafilatura, same pages':<28} {bare:>8.1f} articles/s")
+    return per_second, bare
 
 
 if __name__ == "__main__":

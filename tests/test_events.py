@@ -5,7 +5,8 @@ from datetime import date
 
 import pytest
 
-from wirewatch.tagging.facts import Casualty, casualties, event_date, event_facts, places
+from wirewatch.tagging.facts import Casualty, casualties, event_date, event_facts
+from wirewatch.tagging.geo import places
 
 
 @pytest.mark.parametrize(("text", "language", "expected"), [

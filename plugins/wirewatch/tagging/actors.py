@@ -12,13 +12,15 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from wirewatch.config import ConfigError, check_keys, check_unique_ids, load_entries, string_list
 from wirewatch.tagging.matching import WORD, PhraseIndex, Tokens, tokenize
 from wirewatch.text import letters_and_digits
 
+# Sentences whose actors `named_in` remembers (then it starts afresh).
+NAMED_CACHE = 4096
 KINDS = {"country", "organization", "place", "person", "group"}
 
 
@@ -47,6 +49,7 @@ class Gazetteer:
     _aliases: PhraseIndex[tuple[str, str, bool]]
     _alias_list: tuple[tuple[str, str], ...]
     lead_sentences: int = 2
+    _named: dict[str, tuple] = field(default_factory=dict, compare=False, repr=False)
 
     def find(self, title: str | None, text: str, *, tokens: Tokens | None = None) -> list[ActorMention]:
         """Actors in the article with their mentions in the text; `in_title` is true when named in
@@ -69,11 +72,18 @@ class Gazetteer:
                              aliases=tuple(sorted(aliases[actor_id])))
                 for actor_id in sorted(aliases, key=lambda a: (-counts[a], a))]
 
-    def named_in(self, text: str) -> list[tuple[int, int, str]]:
-        """(start, end, actor id) of every actor named in a short text (one sentence), in order."""
-        tokens = tokenize(text, with_sentences=False)
-        return [(tokens.spans[first][0], tokens.spans[last][1], actor_id)
-                for first, last, actor_id in self._longest(text, tokens)]
+    def named_in(self, text: str) -> tuple[tuple[int, int, str], ...]:
+        """(start, end, actor id) of every actor named in a short text (one sentence), in order;
+        remembered per text, since an article's topics share their evidence sentences."""
+        found = self._named.get(text)
+        if found is None:
+            tokens = tokenize(text, with_sentences=False)
+            found = tuple((tokens.spans[first][0], tokens.spans[last][1], actor_id)
+                          for first, last, actor_id in self._longest(text, tokens))
+            if len(self._named) >= NAMED_CACHE:
+                self._named.clear()
+            self._named[text] = found
+        return found
 
     def aliases_of(self, kind: str) -> list[str]:
         """Every name and alias of the actors of one kind (for taxonomy phrases like `@country`)."""

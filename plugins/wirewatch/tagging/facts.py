@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
-from wirewatch.tagging.geo import Place, places
+from wirewatch.tagging.geo import Place, places_in
 
 NUMBER_WORDS = {
     "en": {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
@@ -160,16 +160,16 @@ class EventFacts:
 
 
 def event_facts(text: str, spans: tuple[tuple[int, int], ...], *, language: str,
-                published: datetime | date | None) -> EventFacts:
-    """The event facts of the sentences at `spans` (character offsets into `text`)."""
+                published: datetime | date | None, countries: frozenset[str] = frozenset()) -> EventFacts:
+    """The event facts of the sentences at `spans` (character offsets into `text`); `countries`:
+    those the article names (a town name several countries share is theirs)."""
     figures: list[Casualty] = []
     found_places: dict[str, Place] = {}
     day = None
     for start, end in spans:
         sentence = text[start:end]
-        sentence_figures, sentence_places = _sentence_facts(sentence, language)
-        figures += sentence_figures
-        for place in sentence_places:
+        figures += _sentence_facts(sentence, language)
+        for place in places_in(sentence, countries):
             found_places.setdefault(place.name, place)
         day = day or event_date(sentence, published, language)
     killed = _largest([f for f in figures if f.kind == "killed"])
@@ -193,12 +193,11 @@ RUNNING_TOLL = {
 
 
 @lru_cache(maxsize=4096)
-def _sentence_facts(sentence: str, language: str) -> tuple[tuple[Casualty, ...], tuple[Place, ...]]:
-    """Casualties and places of one sentence (cached: an article's topics share evidence sentences);
-    a sentence giving a war's running toll gives no casualties of the event."""
+def _sentence_facts(sentence: str, language: str) -> tuple[Casualty, ...]:
+    """Casualties of one sentence (cached: an article's topics share evidence sentences); a
+    sentence giving a war's running toll gives no casualties of the event."""
     toll = RUNNING_TOLL.get(language)
-    figures = () if toll is not None and toll.search(sentence) else tuple(casualties(sentence, language))
-    return figures, tuple(places(sentence))
+    return () if toll is not None and toll.search(sentence) else tuple(casualties(sentence, language))
 
 
 def _largest(figures: list[Casualty]) -> Casualty | None:

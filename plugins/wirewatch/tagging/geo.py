@@ -211,6 +211,13 @@ def places(text: str, countries: frozenset[str] = frozenset()) -> list[Place]:
     return [place for _, place in sorted(found.values(), key=lambda item: item[0])]
 
 
+@lru_cache(maxsize=8192)
+def places_in(sentence: str, countries: frozenset[str] = frozenset()) -> tuple[Place, ...]:
+    """`places` of one sentence, remembered: an article's topics and its event facts and reports
+    look at the same evidence sentences."""
+    return tuple(places(sentence, countries))
+
+
 def _resolve(name: str, gazetteer: dict[str, _Entry], countries: frozenset[str]) -> _Entry | None:
     entry = gazetteer.get(name.lower())
     if entry is not None and entry.precision == "town" and countries and entry.country not in countries:

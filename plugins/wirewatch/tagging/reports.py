@@ -22,11 +22,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import lru_cache
 
 from wirewatch.tagging.actors import Gazetteer
 from wirewatch.tagging.facts import EventFacts
-from wirewatch.tagging.geo import Place, country_centroid, places
+from wirewatch.tagging.geo import Place, country_centroid, places_in
 from wirewatch.tagging.topics import Topic, TopicMatch
 
 ACTING_KINDS = ("country", "organization", "group")
@@ -74,8 +73,7 @@ def event_report(match: TopicMatch, topic: Topic, facts: EventFacts, *, title: s
     if topic.acled_event_type is None or published is None:
         return None
     sentences = [text[start:end] for start, end in match.evidence_spans] or [match.evidence]
-    place = event_place([without_names(gazetteer, s) for s in sentences], without_names(gazetteer, title or ""),
-                        countries)
+    place = event_place(sentences, title or "", countries, gazetteer)
     if place is None:
         return None
     if place.precision == "country":
@@ -94,37 +92,43 @@ def event_report(match: TopicMatch, topic: Topic, facts: EventFacts, *, title: s
                        injured_qualifier=facts.injured_qualifier, notes=sentences[0][:500])
 
 
-def without_names(gazetteer: Gazetteer, text: str) -> str:
-    """The text with the names of people, organisations and groups blanked out: "President Vladimir
-    Putin" and "the European Union" hold no town, whatever towns are called Vladimir or Union."""
-    if not text:
-        return text
-    for start, end, actor_id in reversed(gazetteer.named_in(text)):
-        if gazetteer.actors[actor_id].kind not in ("country", "place"):
-            text = text[:start] + " " * (end - start) + text[end:]
-    return text
-
-
-def event_place(sentences: list[str], title: str, countries: frozenset[str] = frozenset()) -> Place | None:
+def event_place(sentences: list[str], title: str, countries: frozenset[str] = frozenset(),
+                gazetteer: Gazetteer | None = None) -> Place | None:
     """Where the event happened: the best-placed name of the first evidence sentence and the
-    headline, else of the other evidence sentences (a dateline names where the reporter is)."""
+    headline, else of the other evidence sentences. A dateline names where the reporter is, and a
+    name inside the name of a person, organisation or group ("President Vladimir Putin", "the
+    European Union") is no place, whatever towns are called Vladimir or Union."""
     for texts in ([sentences[0], title], sentences[1:]):
-        texts = [DATELINE.sub("", text) for text in texts if text]
-        candidates = [(_place_score(text, place), -order, place)
-                      for text in texts for order, place in enumerate(_located(text, countries))]
+        candidates = []
+        for text in texts:
+            if not text:
+                continue
+            dateline = DATELINE.match(text)
+            blocked = [(0, dateline.end())] if dateline else []
+            if gazetteer is not None:
+                blocked += [(start, end) for start, end, actor_id in gazetteer.named_in(text)
+                            if gazetteer.actors[actor_id].kind not in ("country", "place")]
+            for order, place in enumerate(places_in(text, countries)):
+                at = _position(text, place.name, blocked)
+                if at is not None:
+                    candidates.append((_place_score(text, at, place), -order, place))
         if candidates:
             return max(candidates, key=lambda c: (c[0], c[1]))[2]
     return None
 
 
-@lru_cache(maxsize=4096)
-def _located(text: str, countries: frozenset[str]) -> tuple[Place, ...]:
-    return tuple(places(text, countries))
+def _position(text: str, name: str, blocked: list[tuple[int, int]]) -> int | None:
+    """Where `name` stands in `text` outside the blocked spans, if anywhere."""
+    at = text.find(name)
+    while at >= 0:
+        if not any(start <= at < end for start, end in blocked):
+            return at
+        at = text.find(name, at + 1)
+    return None
 
 
-def _place_score(text: str, place: Place) -> float:
-    at = text.find(place.name)
-    before = text[max(0, at - 40):at] if at >= 0 else ""
+def _place_score(text: str, at: int, place: Place) -> float:
+    before = text[max(0, at - 40):at]
     return PRECISION_RANK[place.precision] + (2.0 if LOCATIVE.search(before) else 0.0)
 
 

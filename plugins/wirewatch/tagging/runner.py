@@ -69,10 +69,10 @@ def tag_article(article: dict, taxonomy: Taxonomy, gazetteer: Gazetteer) -> Tags
     # Only the phrase lists of the article's language apply; other languages get no topic.
     topics = taxonomy.tag(article["title"], article["text"], tokens=tokens, year=article["year"], language=language)
     actors = gazetteer.find(article["title"], article["text"], tokens=tokens)
-    events = {m.topic_id: event_facts(article["text"], m.evidence_spans, language=language,
-                                      published=article["published"]) for m in topics}
-    by_id = {topic.id: topic for topic in taxonomy.topics}
     countries = frozenset(code for mention in actors if (code := gazetteer.actors[mention.actor_id].iso_code))
+    events = {m.topic_id: event_facts(article["text"], m.evidence_spans, language=language,
+                                      published=article["published"], countries=countries) for m in topics}
+    by_id = {topic.id: topic for topic in taxonomy.topics}
     reports = [report for m in topics
                if (report := event_report(m, by_id[m.topic_id], events[m.topic_id], title=article["title"],
                                           text=article["text"], published=article["published"],
