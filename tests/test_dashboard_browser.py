@@ -8,13 +8,16 @@ from __future__ import annotations
 import os
 import re
 import time
+from datetime import timedelta, timezone
 
 import psycopg2
 import pytest
 from airflow_server import ARTIFACTS_DIR, CHROMIUM, browser_login
+from test_export import add_article, add_event
 from test_monitor import run_stages
 
 from wirewatch.demo import LOOPBACK_NETWORKS, CorpusServer, import_demo_feeds
+from wirewatch.reporting import dashboard
 from wirewatch.settings import Settings
 
 
@@ -28,7 +31,22 @@ def demo_api(airflow_api):
         settings = Settings.from_env()
         import_demo_feeds(settings, corpus.base_url)
         run_stages(settings, "manual__2026-12-03T09:00:00+00:00")
+    add_demo_events(airflow_api.database_url)
     return airflow_api
+
+
+def add_demo_events(database_url: str) -> None:
+    """Two events within the page's 7-day map window (it ends at the corpus's newest article)."""
+    with psycopg2.connect(database_url) as conn:
+        conn.autocommit = True
+        end = dashboard.window(conn).end
+        last = end.astimezone(timezone.utc).date()
+        article = add_article(conn, "Browser Wire", published_at=end - timedelta(hours=1))  # keeps the window
+        add_event(conn, event_date=last, article_ids=[article], location="Kharkiv", fatalities=4, outlets=2)
+        add_event(conn, event_date=last - timedelta(days=2), article_ids=[article], event_type="Battles",
+                  sub_event_type="Armed clash", location="Pokrovsk", admin1="Donetsk Oblast", latitude=48.28,
+                  longitude=37.18, fatalities=None, fatalities_low=None, fatalities_high=None,
+                  fatalities_qualifier=None)
 
 
 @pytest.fixture(scope="module")
@@ -80,12 +98,28 @@ def test_dashboard_in_the_airflow_ui(demo_api, chromium):
 
     expect(board.locator("h1")).to_have_text("wirewatch", timeout=30_000)
     expect(board.locator("#feed-table tr[data-feed-id]")).to_have_count(min(feeds, 25))
-    expect(board.locator("svg.chart")).to_have_count(2)
+    expect(board.locator("#volume-charts svg.chart")).to_have_count(2)
     expect(board.locator("svg.chart rect title").first).to_be_attached()
     expect(board.locator("#story-table")).to_contain_text(newest_story)
     expect(board.locator("#window-notice")).to_contain_text("newest data")  # the corpus dates from 2024
     expect(board.locator("#run-table a").first).to_have_attribute("href", re.compile(r"^/dags/news_ingest/runs/"))
     page.screenshot(path=str(ARTIFACTS_DIR / "dashboard-in-airflow.png"))
+
+    events = board.locator("#event-table")
+    events.scroll_into_view_if_needed()
+    expect(events).to_be_visible()
+    expect(events.locator("tr[data-event-id]")).to_have_count(2)
+    expect(events).to_contain_text("Kharkiv (Kharkiv Oblast, Ukraine)")
+    expect(events).to_contain_text("Pokrovsk (Donetsk Oblast, Ukraine)")
+    event_map = board.locator("svg#event-map")
+    expect(event_map).to_be_visible()
+    expect(event_map.locator("circle.event")).to_have_count(2)
+    expect(event_map.locator("path.land")).to_be_attached()
+    box = event_map.bounding_box()
+    assert box and box["width"] > 300 and box["height"] > 150, box
+    expect(board.locator("#event-charts svg.chart")).to_have_count(2)
+    event_map.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS_DIR / "dashboard-events.png"))
 
     row = board.locator(f"#feed-table tr[data-feed-id='{feed_id}']")
     row.get_by_role("button", name="Disable").click()

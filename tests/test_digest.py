@@ -1,13 +1,15 @@
 """The digest over the demo corpus loaded by the real stage functions: files, the seed story under
-its topics, spikes, feed warnings, and charts that are real PNG files."""
+its topics, spikes, feed warnings, and charts that are real PNG files; its main events over events
+inserted with SQL."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import psycopg2
 import pytest
 from conftest import scalar
+from test_export import add_event
 from test_monitor import run_stages
 
 from wirewatch.demo import import_demo_feeds
@@ -68,11 +70,65 @@ def test_spikes_in_the_digest_follow_the_threshold(loaded, db, tmp_path):
     assert any(c.name.endswith("-spikes.png") for c in files.charts)
 
 
+UNTIL = datetime(2026, 6, 15, 12, tzinfo=timezone.utc)  # a one-day digest: events dated the 14th and 15th
+LONG_NOTE = ("A drone struck a residential building in the centre of Kharkiv late on Sunday, killing at least twelve "
+             "people and wounding dozens more, the regional governor said on Telegram, adding that <rescuers> were "
+             "still searching the rubble.")
+
+
+def test_main_events_are_the_deadliest_then_most_carried_of_the_window(settings, db, tmp_path):
+    top = add_event(db, event_date=date(2026, 6, 14), fatalities=12, fatalities_qualifier="at least",
+                    fatalities_low=12, fatalities_high=12, outlets=3, notes=LONG_NOTE)
+    wide = add_event(db, event_date=date(2026, 6, 15), event_type="Battles", sub_event_type="Armed clash",
+                     location="El Fasher", admin1="North Darfur", country="SD", country_name="Sudan",
+                     fatalities=None, fatalities_low=None, fatalities_high=None, fatalities_qualifier=None, outlets=9,
+                     notes=None)
+    same_toll = [add_event(db, fatalities=2, outlets=n, location=f"Town {n}") for n in (1, 5)]
+    filler = [add_event(db, fatalities=1, outlets=1, location=f"Village {i}") for i in range(8)]
+    excluded = [add_event(db, event_date=date(2026, 6, 13), fatalities=500),  # before the window's first day
+                add_event(db, fatalities=400, first_seen_at=UNTIL + timedelta(hours=1)),  # found after its end
+                add_event(db, fatalities=300, reports=0)]  # no report left
+    with psycopg2.connect(settings.database_url) as conn:
+        digest = build_digest(conn, until=UNTIL)
+    ids = [e["event_id"] for e in digest.events]
+    assert len(ids) == 10 and not set(ids) & set(excluded)
+    assert ids[:3] == [top, same_toll[1], same_toll[0]], "fatalities first, then outlets"
+    assert wide not in ids, "no figure: after every event with one (nulls last), and ten are listed"
+    assert set(ids[3:]) <= set(filler)
+
+    files = write_digest(digest, tmp_path)
+    markdown, page = files.markdown.read_text(), files.html.read_text()
+    section = markdown.split("## Main events\n\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert len(section) == 10
+    assert section[0].startswith("- 2026-06-14 · Explosions/Remote violence / Air/drone strike · "
+                                 "Kharkiv (Kharkiv Oblast, Ukraine) · at least 12 killed · 3 outlets — A drone struck")
+    note = section[0].split(" — ", 1)[1]
+    assert note.endswith("…") and len(note) <= 160 and LONG_NOTE.startswith(note[:-1])
+    assert section[1].endswith("· 2 killed · 5 outlets — A drone struck a residential building in Kharkiv, killing "
+                               "three people.")
+    assert "id='main-events'" in page and "at least 12 killed · 3 outlets" in page
+    assert "&lt;rescuers&gt;" not in page and "<rescuers>" not in page, "cut before it, so neither"
+    assert page.index("id='main-events'") < page.index("Top stories by topic")
+
+
+def test_an_event_without_a_figure_says_so(settings, db, tmp_path):
+    add_event(db, event_date=date(2026, 6, 15), fatalities=None, fatalities_low=None, fatalities_high=None,
+              fatalities_qualifier=None, outlets=1, notes="Clashes were reported near <Kupiansk>.",
+              location="Kupiansk", admin1="Kharkiv Oblast")
+    with psycopg2.connect(settings.database_url) as conn:
+        files = write_digest(build_digest(conn, until=UNTIL), tmp_path)
+    assert ("- 2026-06-15 · Explosions/Remote violence / Air/drone strike · Kupiansk (Kharkiv Oblast, Ukraine) · "
+            "no fatalities reported · 1 outlet — Clashes were reported near <Kupiansk>.") in files.markdown.read_text()
+    assert "<q>Clashes were reported near &lt;Kupiansk&gt;.</q>" in files.html.read_text()
+
+
 def test_an_empty_window_still_gives_a_digest(settings, tmp_path):
     with psycopg2.connect(settings.database_url) as conn:
         digest = build_digest(conn)
     files = write_digest(digest, tmp_path)
     assert "No tagged stories in this window." in files.markdown.read_text()
+    assert "No conflict events in this window." in files.markdown.read_text()
+    assert "No conflict events in this window." in files.html.read_text()
     assert files.charts[0].read_bytes().startswith(PNG_MAGIC)
 
 
@@ -84,7 +140,7 @@ def test_wirewatch_digest_command(loaded, db, tmp_path, capsys):
     assert main(["digest", "--days", "2", "--until", until.isoformat(), "--out", str(tmp_path)]) == 0
     printed = capsys.readouterr().out
     html = next(tmp_path.glob("digest-*.html"))
-    assert str(html) in printed and "new stories" in printed
+    assert str(html) in printed and "new stories" in printed and " main events, " in printed
     assert title.replace("'", "&#x27;") in html.read_text()
 
 

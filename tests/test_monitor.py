@@ -6,11 +6,12 @@ page's own logic (windows, charts, filters, pages, actions and their audit log) 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import psycopg2
 import pytest
 from conftest import query, scalar
+from test_export import add_article, add_event
 from fastapi import Header, HTTPException
 from fastapi.testclient import TestClient
 
@@ -87,7 +88,8 @@ def test_dashboard_over_the_demo_corpus(demo, client, db):
     html = page.text
     # The demo corpus dates from 2024: the windows end at its newest article, and the page says so.
     assert "id='window-notice'" in html and "ends at the newest data" in html
-    assert html.count("<svg") == 2 and "New stories per topic per day" in html
+    volume = html.split("id='volume-charts'", 1)[1].split("</div>", 1)[0]
+    assert volume.count("<svg") == 2 and "New stories per topic per day" in volume
     assert re.search(r"<title>[^<]+: [1-9]\d* articles</title>", html), "the hourly chart has no articles"
     feeds = scalar(db, "SELECT count(*) FROM feeds")
     assert html.count("data-feed-id=") == min(feeds, 25)
@@ -202,6 +204,95 @@ def test_trending_marks_spikes_against_the_trailing_mean(settings, db):
     assert rows["drone-strikes"]["last_24h"] == 4 and rows["drone-strikes"]["spike"] is True
     assert rows["sanctions"]["last_24h"] == 1 and rows["sanctions"]["daily_mean"] == 1.0
     assert rows["sanctions"]["spike"] is False
+
+
+def test_fatalities_and_places_read_as_written():
+    event = {"fatalities": 12, "fatalities_qualifier": "at least", "fatalities_low": 12, "fatalities_high": 12,
+             "location": "Kharkiv", "admin1": "Kharkiv Oblast", "country": "UA", "country_name": "Ukraine"}
+    assert dashboard.fatalities_text(event) == "at least 12"
+    assert dashboard.fatalities_text({**event, "fatalities_qualifier": "dozens", "fatalities": 24}) == "dozens (24)"
+    assert dashboard.fatalities_text({**event, "fatalities_qualifier": "exact", "fatalities_low": 9}) == \
+        "12 (reports: 9–12)"
+    assert dashboard.fatalities_text({**event, "fatalities": None}) == ""
+    assert dashboard.place_text(event) == "Kharkiv (Kharkiv Oblast, Ukraine)"
+    assert dashboard.place_text({**event, "location": "Kharkiv Oblast"}) == "Kharkiv Oblast (Ukraine)"
+    assert dashboard.place_text({**event, "location": "Ukraine", "admin1": None}) == "Ukraine"
+
+
+@pytest.fixture
+def events(settings, db) -> dict[str, int]:
+    """Events around today (the page's window is live: its one article was seen now)."""
+    today = datetime.now(timezone.utc).date()
+    article = add_article(db, "Reuters")
+    return {
+        "today": add_event(db, event_date=today, article_ids=[article], fatalities=12, fatalities_qualifier="at least",
+                           fatalities_low=12, fatalities_high=12, outlets=3,
+                           notes="Officials said <b>twelve</b> died."),
+        "yesterday": add_event(db, event_date=today - timedelta(days=1), event_type="Battles",
+                               sub_event_type="Armed clash", location="El Fasher", admin1="North Darfur",
+                               country="SD", country_name="Sudan", latitude=13.63, longitude=25.35,
+                               fatalities=None, fatalities_low=None, fatalities_high=None, fatalities_qualifier=None),
+        "older": add_event(db, event_date=today - timedelta(days=10), location="Odesa <port>", admin1="Odesa Oblast",
+                           latitude=46.48, longitude=30.73),
+        "long_ago": add_event(db, event_date=today - timedelta(days=40), location="Kherson", admin1="Kherson Oblast"),
+    }
+
+
+def test_events_section_chart_and_map(events, client):
+    today = datetime.now(timezone.utc).date()
+    html = client.get("/", headers=ADMIN).text
+    section = html.split("<h2 id='events'>", 1)[1].split("<h2 ", 1)[0]
+    assert "<a href='#events'>Events</a>" in html
+    ids = [int(i) for i in re.findall(r"<tr data-event-id='(\d+)'>", section)]
+    assert ids == [events["today"], events["yesterday"], events["older"], events["long_ago"]], "newest first"
+    assert "Kharkiv (Kharkiv Oblast, Ukraine)" in section and "El Fasher (North Darfur, Sudan)" in section
+    assert "<td class='n'>at least 12</td><td class='n'>3</td>" in section
+    assert "<td class='n'>–</td>" in section, "no figure reported: a dash, not 0"
+    assert "Odesa &lt;port&gt;" in section and "<port>" not in section
+    assert "title='Officials said &lt;b&gt;twelve&lt;/b&gt; died.'" in section
+    charts = section.split("id='event-charts'>", 1)[1].split("</div>", 1)[0]
+    assert charts.count("<svg") == 2 and "Events per day by ACLED type, last 14 days" in charts
+    assert f"<title>{today}: 1 Explosions/Remote violence</title>" in charts
+    assert f"<title>{today - timedelta(days=1)}: 1 Battles</title>" in charts
+    assert f"<title>{today - timedelta(days=10)}: 1 Explosions/Remote violence</title>" in charts
+    assert str(today - timedelta(days=40)) not in charts, "outside the 14 days"
+    event_map = charts.split("<svg id='event-map' ", 1)[1].split("</svg>", 1)[0]
+    mapped = [int(i) for i in re.findall(r'<circle class="event" data-id="(\d+)"', event_map)]
+    assert sorted(mapped) == sorted([events["today"], events["yesterday"]]), "the last 7 days only"
+    assert mapped == [events["today"], events["yesterday"]], "big circles first, the small on top of them"
+    assert ">UA</text>" in event_map and ">SD</text>" in event_map
+    assert 'class="graticule"' in event_map and 'class="land"' in event_map, "countryinfo's outlines drawn"
+    assert "at least 12 killed, 3 outlets</title>" in event_map
+    assert "http" not in event_map.replace('xmlns="http://www.w3.org/2000/svg"', ""), "nothing fetched"
+
+
+def test_event_endpoints(events, client):
+    listed = client.get("/api/events", params={"per_page": 2}, headers=ADMIN).json()
+    assert listed["total"] == 4 and listed["pages"] == 2
+    assert [r["event_id"] for r in listed["rows"]] == [events["today"], events["yesterday"]]
+    assert listed["rows"][0]["fatalities_qualifier"] == "at least" and listed["rows"][0]["latitude"] == 49.9935
+    mapped = client.get("/api/event-map", headers=ADMIN).json()
+    assert mapped["live"] is True and mapped["days"] == 7
+    assert [e["event_id"] for e in mapped["events"]] == [events["today"], events["yesterday"]], "deadliest first"
+    assert len(client.get("/api/event-map", params={"days": 30}, headers=ADMIN).json()["events"]) == 3
+    volume = client.get("/api/event-volume", headers=ADMIN).json()
+    assert len(volume["days"]) == 14 and list(volume["series"]) == ["Battles", "Explosions/Remote violence"]
+    assert sum(volume["series"]["Explosions/Remote violence"]) == 2
+
+
+def test_events_are_paged(settings, db, client):
+    for i in range(23):
+        add_event(db, event_date=date(2026, 1, 1) + timedelta(days=i), location=f"Town {i:02}")
+    first = client.get("/", headers=ADMIN).text
+    assert first.count("<tr data-event-id=") == 20 and "page 1 of 2 (23 in all)" in first
+    assert "events_page=2#events" in first
+    second = client.get("/", params={"events_page": 2}, headers=ADMIN).text
+    assert second.count("<tr data-event-id=") == 3 and "Town 00" in second and "Town 03" not in second
+
+
+def test_no_events_yet(client):
+    html = client.get("/", headers=ADMIN).text
+    assert "No conflict events yet." in html and "id='event-table'" not in html
 
 
 def test_plugin_registers_app_and_nav_link(airflow_db):

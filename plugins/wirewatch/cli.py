@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import psycopg2
@@ -232,9 +233,9 @@ def retag(args: argparse.Namespace, settings: Settings) -> int:
 
 @command("digest",)
 def digest(args: argparse.Namespace, settings: Settings) -> int:
-    """Write the digest (top stories per topic, spikes, feed warnings, topic volume; HTML, Markdown
-    and PNG charts) of the last day, or of --days days up to --until, into --out
-    (default $WIREWATCH_DIGEST_DIR, .local/digests). The news_digest DAG writes the same."""
+    """Write the digest (main conflict events, top stories per topic, spikes, feed warnings, topic
+    volume; HTML, Markdown and PNG charts) of the last day, or of --days days up to --until, into
+    --out (default $WIREWATCH_DIGEST_DIR, .local/digests). The news_digest DAG writes the same."""
     from datetime import datetime, timezone
 
     from wirewatch.reporting.digest import render_digest
@@ -245,12 +246,44 @@ def digest(args: argparse.Namespace, settings: Settings) -> int:
         until = until if until.tzinfo else until.replace(tzinfo=timezone.utc)
     rendered = render_digest(settings, until=until, days=args.days, out_dir=args.out)
     print(f"{rendered['subject']}: {rendered['stories']} new stories, {rendered['topics']} topics, "
-          f"{rendered['spikes']} spikes, {rendered['feed_warnings']} feed warnings")
+          f"{rendered['spikes']} spikes, {rendered['events']} main events, {rendered['feed_warnings']} feed warnings")
     for key in ("html", "markdown"):
         print(f"  {rendered[key]}")
     for chart in rendered["charts"]:
         print(f"  {chart}")
     return 0
+
+
+@command("export", "acled")
+def export_acled(args: argparse.Namespace, settings: Settings) -> int:
+    """Write the conflict events as CSV in ACLED's columns (the report_acled_events view), ordered by
+    event date, to stdout or --out FILE; --since and --until (YYYY-MM-DD, inclusive) limit the dates."""
+    from wirewatch.reporting.export import write_acled_csv
+
+    if args.since and args.until and args.since > args.until:
+        print(f"error: --since {args.since} is after --until {args.until}", file=sys.stderr)
+        return 2
+    with connect(settings.database_url) as conn:
+        if not args.out:
+            write_acled_csv(conn, sys.stdout, since=args.since, until=args.until)
+            return 0
+        partial = args.out.with_name(f".{args.out.name}.partial")  # no half-written FILE if the query fails
+        try:
+            with partial.open("w", encoding="utf-8", newline="") as out:
+                count = write_acled_csv(conn, out, since=args.since, until=args.until)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+        partial.replace(args.out)
+    print(f"{count} events written to {args.out}", file=sys.stderr)
+    return 0
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
 @command("prune",)
@@ -366,6 +399,11 @@ ARGUMENTS: dict[tuple[str, ...], Callable[[argparse.ArgumentParser], None]] = {
         p.add_argument("--days", type=int, default=1, help="how many days the digest covers (default: 1)"),
         p.add_argument("--until", help="end of the window, ISO date or time, UTC unless given (default: now)"),
         p.add_argument("--out", type=Path, default=None, help="folder to write into (default: $WIREWATCH_DIGEST_DIR)")),
+    ("export", "acled"): lambda p: (
+        p.add_argument("--since", type=_iso_date, metavar="DATE", help="only events on or after this date (YYYY-MM-DD)"),
+        p.add_argument("--until", type=_iso_date, metavar="DATE", help="only events on or before this date (YYYY-MM-DD)"),
+        p.add_argument("--out", type=Path, default=None, metavar="FILE",
+                       help="CSV file to write (default: stdout)")),
     ("prune",): lambda p: p.add_argument("--no-vacuum", action="store_true", help="skip VACUUM (ANALYZE)"),
     ("summary",): lambda p: p.add_argument("run_id", nargs="?", help="Airflow run id (default: latest)"),
     ("demo", "serve"): lambda p: p.add_argument("--port", type=int, default=_demo_port(),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from wirewatch import warehouse
 from wirewatch.db import Connection, dict_cursor
@@ -259,3 +259,87 @@ def act(conn: Connection, *, username: str, action: str, target: str | None = No
         cur.execute("INSERT INTO monitor_actions (username, action, target, result) VALUES (%s, %s, %s, %s)",
                     (username, action, target, json.dumps(result)))
     return result
+
+
+# --- conflict events (report_conflict_events) -----------------------------------------------------
+
+# ACLED's event types in its own order: the charts give each the same colour everywhere.
+ACLED_EVENT_TYPES = ("Battles", "Explosions/Remote violence", "Violence against civilians", "Protests", "Riots",
+                     "Strategic developments")
+EVENT_COLUMNS = """event_id, event_date, date_precision, date_from, date_to, event_type, sub_event_type, location,
+                   admin1, country, country_name, latitude, longitude, geo_precision, fatalities, fatalities_low,
+                   fatalities_high, fatalities_qualifier, outlets, articles, first_seen_at, last_seen_at, notes"""
+
+
+def latest_events(conn: Connection, *, page: int = 1, per_page: int = 20) -> Page:
+    """Events by their date, newest first (the latest reported first within a day)."""
+    query = f"""SELECT {EVENT_COLUMNS} FROM report_conflict_events
+                ORDER BY event_date DESC, last_seen_at DESC NULLS LAST, event_id DESC"""
+    return _paged(conn, query, {}, page, per_page)
+
+
+def _last_day(end: datetime) -> date:
+    return end.astimezone(timezone.utc).date()
+
+
+def event_daily(conn: Connection, end: datetime, *, days: int = 14) -> dict:
+    """Events per event date and ACLED event type, the `days` up to `end`'s UTC day; types in ACLED's
+    order, only those with events. -> {"days": [...], "series": {event type: [count per day]}}."""
+    last = _last_day(end)
+    with dict_cursor(conn) as cur:
+        cur.execute("""SELECT event_date AS day, event_type, count(*) AS events FROM report_conflict_events
+                       WHERE event_date > %(last)s::date - %(days)s AND event_date <= %(last)s GROUP BY 1, 2""",
+                    {"last": last, "days": days})
+        rows = cur.fetchall()
+    day_list = [last - timedelta(days=days - 1 - i) for i in range(days)]
+    index = {day: i for i, day in enumerate(day_list)}
+    series = {kind: [0] * days for kind in event_type_order({row["event_type"] for row in rows})}
+    for row in rows:
+        series[row["event_type"]][index[row["day"]]] += row["events"]
+    return {"days": [day.isoformat() for day in day_list], "series": series}
+
+
+def event_type_order(types: set[str]) -> list[str]:
+    """ACLED's types in ACLED's order, any other after them by name."""
+    known = [kind for kind in ACLED_EVENT_TYPES if kind in types]
+    return known + sorted(types - set(known))
+
+
+def events_mapped(conn: Connection, end: datetime, *, days: int = 7, limit: int = 2000) -> list[Row]:
+    """The events dated in the `days` up to `end`'s UTC day, for the map (the deadliest first if more
+    than `limit`, so the map stays light)."""
+    last = _last_day(end)
+    with dict_cursor(conn) as cur:
+        cur.execute(f"""SELECT {EVENT_COLUMNS} FROM report_conflict_events
+                        WHERE event_date > %(last)s::date - %(days)s AND event_date <= %(last)s
+                        ORDER BY fatalities DESC NULLS LAST, outlets DESC, event_id LIMIT %(limit)s""",
+                    {"last": last, "days": days, "limit": limit})
+        return cur.fetchall()
+
+
+def fatalities_text(event: Row) -> str:
+    """"at least 12", "dozens (24)", "12 (reports: 10–15)"; "" when no report gave a figure."""
+    count, qualifier = event.get("fatalities"), event.get("fatalities_qualifier")
+    if count is None:
+        return ""
+    if qualifier in ("dozens", "hundreds", "thousands", "several"):
+        text = f"{qualifier} ({count})"
+    elif qualifier and qualifier != "exact":
+        text = f"{qualifier} {count}"
+    else:
+        text = str(count)
+    low, high = event.get("fatalities_low"), event.get("fatalities_high")
+    if low is not None and high is not None and low != high:
+        text += f" (reports: {low}–{high})"
+    return text
+
+
+def place_text(event: Row) -> str:
+    """"Kharkiv (Kharkiv Oblast, Ukraine)"; a region or country is not repeated after itself."""
+    country = event.get("country_name") or event.get("country")
+    within = [part for part in (event.get("admin1"), country) if part and part != event["location"]]
+    return f"{event['location']} ({', '.join(within)})" if within else event["location"]
+
+
+def event_kind_text(event: Row) -> str:
+    return " / ".join(part for part in (event["event_type"], event.get("sub_event_type")) if part)

@@ -1,8 +1,8 @@
 """The digest: what changed in the last day, as HTML and Markdown files with PNG charts.
 
-`build_digest` reads the warehouse (top stories per topic with their outlet counts, spikes of
-topics and actors against their trailing daily mean, feed-health warnings, topic volume over
-14 days); `write_digest` renders it into a folder:
+`build_digest` reads the warehouse (the main conflict events, top stories per topic with their
+outlet counts, spikes of topics and actors against their trailing daily mean, feed-health
+warnings, topic volume over 14 days); `write_digest` renders it into a folder:
 
     <out>/digest-<until>.html   the digest, charts embedded by file name
     <out>/digest-<until>.md     the same in Markdown
@@ -30,6 +30,8 @@ LOGGER = logging.getLogger(__name__)
 SMTP_CONN_ID = "smtp_default"
 
 STORIES_PER_TOPIC = 5
+MAIN_EVENTS = 10
+NOTES_CHARS = 160  # an event's evidence sentence, shortened to about a line
 VOLUME_DAYS = 14
 
 
@@ -37,6 +39,7 @@ VOLUME_DAYS = 14
 class Digest:
     since: datetime
     until: datetime
+    events: list[dict] = field(default_factory=list)  # the main conflict events (report_conflict_events)
     topics: list[dict] = field(default_factory=list)  # {"id", "label", "stories": [...], "total"}
     untagged: list[dict] = field(default_factory=list)  # the most carried stories without a topic
     spikes: list[dict] = field(default_factory=list)
@@ -95,8 +98,25 @@ def build_digest(conn: Connection, *, until: datetime | None = None, days: int =
                               count(*) FILTER (WHERE outlets > 1) AS syndicated
                        FROM report_stories WHERE first_seen_at > %(since)s AND first_seen_at <= %(until)s""", window)
         digest.totals = cur.fetchone()
+    digest.events = main_events(conn, since=digest.since, until=until)
     digest.volume = dashboard.topic_daily(conn, until, days=VOLUME_DAYS)
     return digest
+
+
+def main_events(conn: Connection, *, since: datetime, until: datetime, limit: int = MAIN_EVENTS) -> list[dict]:
+    """The deadliest, then most carried, events dated on the window's UTC days and known by its end
+    (a digest re-rendered later for the same window lists no event found since)."""
+    with dict_cursor(conn) as cur:
+        cur.execute("""SELECT event_id, event_date, date_precision, date_from, date_to, event_type, sub_event_type,
+                              location, admin1, country, country_name, fatalities, fatalities_low, fatalities_high,
+                              fatalities_qualifier, outlets, notes
+                       FROM report_conflict_events
+                       WHERE event_date BETWEEN (%(since)s::timestamptz AT TIME ZONE 'UTC')::date
+                                            AND (%(until)s::timestamptz AT TIME ZONE 'UTC')::date
+                         AND (first_seen_at IS NULL OR first_seen_at <= %(until)s)
+                       ORDER BY fatalities DESC NULLS LAST, outlets DESC, event_date DESC, event_id
+                       LIMIT %(limit)s""", {"since": since, "until": until, "limit": limit})
+        return cur.fetchall()
 
 
 def write_digest(digest: Digest, out_dir: Path) -> DigestFiles:
@@ -131,7 +151,7 @@ def render_digest(settings: Settings, *, until: datetime | None = None, days: in
                 _summary(digest))
     return {"html": str(files.html), "markdown": str(files.markdown), "charts": [str(c) for c in files.charts],
             "subject": _heading(digest), "stories": digest.totals.get("stories", 0), "topics": len(digest.topics),
-            "spikes": len(digest.spikes), "feed_warnings": len(digest.feed_warnings)}
+            "spikes": len(digest.spikes), "feed_warnings": len(digest.feed_warnings), "events": len(digest.events)}
 
 
 def email_digest(rendered: dict, settings: Settings) -> str:
@@ -174,9 +194,29 @@ def _spike_line(s: dict) -> str:
             f"{s['daily_mean']:g}")
 
 
+def _event_line(event: dict) -> str:
+    """Date · type / sub-type · place · fatalities · outlets (the notes follow, shortened)."""
+    fatalities = dashboard.fatalities_text(event)
+    outlets = f"{event['outlets']} {'outlet' if event['outlets'] == 1 else 'outlets'}"
+    return " · ".join((f"{event['event_date']:%Y-%m-%d}", dashboard.event_kind_text(event),
+                       dashboard.place_text(event), f"{fatalities} killed" if fatalities else "no fatalities reported",
+                       outlets))
+
+
+def _shorten(text: str | None, limit: int = NOTES_CHARS) -> str:
+    """At a word boundary, with an ellipsis, when longer than `limit`."""
+    text = " ".join((text or "").split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut else cut).rstrip(",;:") + "…"
+
+
 def render_markdown(d: Digest, charts: list[str]) -> str:
     lines = [f"# {_heading(d)}", "", _summary(d), ""]
     lines += ["## Spikes", ""] + ([f"- {_spike_line(s)}" for s in d.spikes] or ["None."]) + [""]
+    lines += ["## Main events", ""] + ([f"- {_event_line(e)}" + (f" — {_shorten(e['notes'])}" if e["notes"] else "")
+                                        for e in d.events] or ["No conflict events in this window."]) + [""]
     lines += ["## Top stories by topic", ""]
     for topic in d.topics:
         lines += [f"### {topic['label']} ({topic['total']} {'story' if topic['total'] == 1 else 'stories'})", ""]
@@ -201,6 +241,10 @@ def render_html(d: Digest, charts: list[str]) -> str:
     parts = [f"<h1>{e(_heading(d))}</h1><p>{e(_summary(d))}</p><h2>Spikes</h2>"]
     parts.append("<ul>" + "".join(f"<li>{e(_spike_line(s))}</li>" for s in d.spikes) + "</ul>" if d.spikes
                  else "<p>None.</p>")
+    parts.append("<h2 id='main-events'>Main events</h2>")
+    parts.append("<ul class='events'>" + "".join(
+        f"<li>{e(_event_line(ev))}" + (f" — <q>{e(_shorten(ev['notes']))}</q>" if ev["notes"] else "") + "</li>"
+        for ev in d.events) + "</ul>" if d.events else "<p>No conflict events in this window.</p>")
     parts.append("<h2>Top stories by topic</h2>")
     for topic in d.topics:
         parts.append(f"<h3 id='topic-{e(topic['id'])}'>{e(topic['label'])} ({topic['total']})</h3><ul>" + "".join(

@@ -1,8 +1,9 @@
 """The Wirewatch monitoring page inside the Airflow UI (mounted by plugins/wirewatch_monitor.py).
 
 One HTML dashboard and the JSON endpoints behind it (README, "Monitoring"): feed health with
-filters and actions, volume charts, trending topics and actors, latest stories, pipeline runs,
-extraction quality and rejections by site, and the audit log of actions.
+filters and actions, volume charts, trending topics and actors, latest stories, conflict events
+(per day by ACLED type, on an offline map, the latest), pipeline runs, extraction quality and
+rejections by site, and the audit log of actions.
 
 Who may do what is Airflow's decision, not ours: `create_app` takes the three FastAPI
 dependencies of an `Access` (who the user is; may they read; may they act), and the plugin passes
@@ -24,12 +25,14 @@ from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
 from wirewatch.reporting import dashboard
-from wirewatch.reporting.charts import bar_chart, line_chart
+from wirewatch.reporting.charts import MapPoint, bar_chart, line_chart, point_map
 from wirewatch.db import connect
 from wirewatch.reporting.report import format_summary, run_summary
 from wirewatch.settings import Settings
 
 DAG_ID = "news_ingest"
+EVENT_DAYS = 14  # the events chart's days, as the topic chart's
+MAP_DAYS = 7  # the map's
 CSRF_HEADER = "X-Requested-By"
 
 
@@ -90,6 +93,25 @@ def create_app(settings_factory: Callable[[], Settings] = Settings.from_env, *, 
         with connect(database_url()) as conn:
             return dashboard.latest_stories(conn, page=page, per_page=per_page).as_json()
 
+    @app.get("/api/events", dependencies=read)
+    def api_events(page: int = 1, per_page: int = 20) -> dict:
+        with connect(database_url()) as conn:
+            return dashboard.latest_events(conn, page=page, per_page=per_page).as_json()
+
+    @app.get("/api/event-volume", dependencies=read)
+    def api_event_volume(days: int = EVENT_DAYS) -> dict:
+        with connect(database_url()) as conn:
+            w = window(conn)
+            return {"end": w.end, "live": w.live, **dashboard.event_daily(conn, w.end, days=max(1, min(days, 90)))}
+
+    @app.get("/api/event-map", dependencies=read)
+    def api_event_map(days: int = MAP_DAYS) -> dict:
+        days = max(1, min(days, 90))
+        with connect(database_url()) as conn:
+            w = window(conn)
+            events = dashboard.events_mapped(conn, w.end, days=days)
+        return {"end": w.end, "live": w.live, "days": days, "events": events}
+
     @app.get("/api/runs", dependencies=read)
     def api_runs(request: Request, page: int = 1, per_page: int = 10) -> dict:
         with connect(database_url()) as conn:
@@ -138,13 +160,13 @@ def create_app(settings_factory: Callable[[], Settings] = Settings.from_env, *, 
 
     @app.get("/", response_class=HTMLResponse, dependencies=read)
     def page(request: Request, status: str | None = None, tag: str | None = None, feeds_page: int = 1,
-             stories_page: int = 1, runs_page: int = 1, quality_page: int = 1, rejections_page: int = 1,
-             actions_page: int = 1, user=Depends(access.user)) -> str:
+             stories_page: int = 1, events_page: int = 1, runs_page: int = 1, quality_page: int = 1,
+             rejections_page: int = 1, actions_page: int = 1, user=Depends(access.user)) -> str:
         _check_status(status)
         with connect(database_url()) as conn:
             return _render(conn, request, user.get_name(), status=status or None, tag=tag or None, pages={
-                "feeds": feeds_page, "stories": stories_page, "runs": runs_page, "quality": quality_page,
-                "rejections": rejections_page, "actions": actions_page})
+                "feeds": feeds_page, "stories": stories_page, "events": events_page, "runs": runs_page,
+                "quality": quality_page, "rejections": rejections_page, "actions": actions_page})
 
     return app
 
@@ -229,6 +251,7 @@ def _render(conn, request: Request, username: str, *, status: str | None, tag: s
         _trending(conn, w),
         _feeds(conn, when, link, status=status, tag=tag, page=pages["feeds"]),
         _stories(conn, when, link, pages["stories"]),
+        _events(conn, w, link, pages["events"]),
         _runs(conn, request, when, link, pages["runs"]),
         _quality(conn, when, link, pages["quality"], pages["rejections"]),
         _more(conn, when, link, pages["actions"]),
@@ -299,7 +322,8 @@ def _header(w: dashboard.Window, when: _When, username: str, counts: dict[str, i
         notice = "<p class='notice' id='window-notice'>No articles yet: run news_ingest (or <code>make demo</code>).</p>"
     return (f"<h1>wirewatch</h1><p class='muted'>Signed in as {_e(username)} · feeds {badges}</p>{notice}"
             "<nav><a href='#volume'>Volume</a><a href='#trending'>Trending</a><a href='#feeds'>Feeds</a>"
-            "<a href='#stories'>Stories</a><a href='#runs'>Runs</a><a href='#quality'>Extraction</a>"
+            "<a href='#stories'>Stories</a><a href='#events'>Events</a><a href='#runs'>Runs</a>"
+            "<a href='#quality'>Extraction</a>"
             "<a href='#actions'>Actions</a></nav>")
 
 
@@ -311,7 +335,7 @@ def _charts(conn, w: dashboard.Window) -> str:
     daily = dashboard.topic_daily(conn, w.end, days=14)
     topics = (line_chart(daily["days"], daily["series"], title="New stories per topic per day, last 14 days")
               if daily["series"] else "<p class='muted'>No tagged stories in the last 14 days.</p>")
-    return f"<h2 id='volume'>Volume</h2><div class='charts'>{volume}{topics}</div>"
+    return f"<h2 id='volume'>Volume</h2><div class='charts' id='volume-charts'>{volume}{topics}</div>"
 
 
 def _trending(conn, w: dashboard.Window) -> str:
@@ -381,6 +405,50 @@ def _stories(conn, when: _When, link: _Links, page: int) -> str:
     return ("<h2 id='stories'>Latest stories</h2><table id='story-table'><tr><th>story and its copies</th>"
             "<th>outlets</th><th>articles</th><th>topics</th><th>first seen</th><th>last seen</th></tr>"
             + "".join(rows) + "</table>" + link.pager("stories", "stories_page", result))
+
+
+def _events(conn, w: dashboard.Window, link: _Links, page: int) -> str:
+    """Conflict events: per day by ACLED type, on a map, and the latest as a table."""
+    result = dashboard.latest_events(conn, page=page)
+    if not result.rows:
+        return "<h2 id='events'>Conflict events</h2><p class='muted'>No conflict events yet.</p>"
+    daily = dashboard.event_daily(conn, w.end, days=EVENT_DAYS)
+    chart = (bar_chart(daily["days"], daily["series"], title=f"Events per day by ACLED type, last {EVENT_DAYS} days",
+                       tick_every=2)
+             if daily["series"] else f"<p class='muted'>No events dated in the last {EVENT_DAYS} days.</p>")
+    rows = "".join(
+        f"<tr data-event-id='{r['event_id']}'><td>{_e(_event_dates(r))}</td><td>{_e(r['event_type'])}"
+        f"<div class='muted'>{_e(r['sub_event_type'])}</div></td>"
+        f"<td title='{_e(r['notes'])}'>{_e(dashboard.place_text(r))}</td>"
+        f"<td class='n'>{_e(dashboard.fatalities_text(r)) or '–'}</td><td class='n'>{r['outlets']}</td></tr>"
+        for r in result.rows)
+    return (f"<h2 id='events'>Conflict events</h2><div class='charts' id='event-charts'>{chart}{_event_map(conn, w)}</div>"
+            "<table id='event-table'><tr><th>date</th><th>type and sub-type (ACLED)</th><th>location</th>"
+            f"<th>fatalities</th><th>outlets</th></tr>{rows}</table>{link.pager('events', 'events_page', result)}")
+
+
+def _event_dates(event: dict) -> str:
+    if event["date_precision"] == "range" and event["date_from"] != event["date_to"]:
+        return f"{event['date_from']:%Y-%m-%d} – {event['date_to']:%Y-%m-%d}"
+    return f"{event['event_date']:%Y-%m-%d}"
+
+
+def _event_map(conn, w: dashboard.Window) -> str:
+    events = dashboard.events_mapped(conn, w.end, days=MAP_DAYS)
+    if not events:
+        return f"<p class='muted' id='event-map'>No events dated in the last {MAP_DAYS} days to map.</p>"
+    points = [MapPoint(latitude=e["latitude"], longitude=e["longitude"], series=e["event_type"], tag=e["country"],
+                       size=e["fatalities"], id=str(e["event_id"]), label=_event_label(e)) for e in events]
+    kinds = dashboard.event_type_order({e["event_type"] for e in events})
+    svg = point_map(points, series=kinds, title=f"Events of the last {MAP_DAYS} days",
+                    note="Circle area: fatalities; hollow: none reported.")
+    return svg.replace("<svg ", "<svg id='event-map' ", 1)
+
+
+def _event_label(e: dict) -> str:
+    fatalities = dashboard.fatalities_text(e)
+    return (f"{_event_dates(e)} {dashboard.event_kind_text(e)}: {dashboard.place_text(e)}"
+            f"{f', {fatalities} killed' if fatalities else ''}, {e['outlets']} outlet{'s' if e['outlets'] != 1 else ''}")
 
 
 def _runs(conn, request: Request, when: _When, link: _Links, page: int) -> str:
