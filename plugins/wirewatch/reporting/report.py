@@ -58,7 +58,9 @@ def run_summary(conn: Connection, run_id: str, *, top: int = 5) -> RunSummary:
                 (SELECT count(*) FROM articles) AS articles,
                 (SELECT count(*) FROM articles WHERE status = 'extracted') AS extracted,
                 (SELECT count(*) FROM stories) AS stories,
-                (SELECT count(*) FROM report_story_clusters WHERE outlets > 1) AS multi_outlet_stories""")
+                (SELECT count(*) FROM report_story_clusters WHERE outlets > 1) AS multi_outlet_stories,
+                (SELECT count(*) FROM report_conflict_events) AS events,
+                (SELECT count(*) FROM report_conflict_events WHERE outlets > 1) AS multi_outlet_events""")
         summary.totals = dict(cur.fetchone())
         cur.execute("""SELECT topic_id, sum(stories) AS stories, sum(articles) AS articles
                        FROM report_topic_daily GROUP BY topic_id ORDER BY sum(stories) DESC, topic_id""")
@@ -69,7 +71,8 @@ def run_summary(conn: Connection, run_id: str, *, top: int = 5) -> RunSummary:
 
 
 def format_summary(s: RunSummary) -> str:
-    poll, fetch, extract, dedup, tag = (s.stages.get(k, Counter()) for k in ("poll", "fetch", "extract", "dedup", "tag"))
+    poll, fetch, extract, dedup, tag, events = (s.stages.get(k, Counter())
+                                                for k in ("poll", "fetch", "extract", "dedup", "tag", "events"))
     lines = [
         f"wirewatch run {s.run_id}",
         "",
@@ -90,6 +93,8 @@ def format_summary(s: RunSummary) -> str:
         f"actor links {tag['actor_links']}, no topic {tag['articles_without_topic']} (of which in a language "
         f"the taxonomy has no phrases for: {tag['articles_untagged_language']}), topic links with "
         f"event facts (casualties or places) {tag['event_facts']}",
+        f"Events            {events['reports_merged']:>6}   event reports merged: into new events {events['events_new']}, "
+        f"into known events {events['events_updated']}; events recounted after a re-tag {events['events_recounted']}",
     ]
     if s.failing_feeds:
         lines += ["", "Feed problems:"]
@@ -110,7 +115,8 @@ def format_summary(s: RunSummary) -> str:
     t = s.totals
     lines += ["", f"Warehouse: {t.get('feeds', 0)} feeds, {t.get('articles', 0)} articles "
                   f"({t.get('extracted', 0)} extracted), {t.get('stories', 0)} stories "
-                  f"({t.get('multi_outlet_stories', 0)} carried by several outlets)"]
+                  f"({t.get('multi_outlet_stories', 0)} carried by several outlets), {t.get('events', 0)} conflict "
+                  f"events ({t.get('multi_outlet_events', 0)} reported by several outlets)"]
     if s.topics:
         lines += ["", "Topics (stories / articles):"]
         lines += [f"  {row['topic_id']:<24} {row['stories']:>4} / {row['articles']}" for row in s.topics]
