@@ -16,7 +16,7 @@ from wirewatch.demo import import_demo_feeds
 from wirewatch.reporting.digest import build_digest, write_digest
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-SEED_TOPICS = ("troop-movements", "mercenary-recruitment", "missile-strikes", "nuclear-posture")
+SEED_TOPICS = ("troop-movements", "mercenary-recruitment")
 
 
 @pytest.fixture

@@ -131,7 +131,7 @@ def test_dedup_and_tag_stages(settings, server, db):
     tagged = tag_articles(run_id="r1", settings=settings)
     assert tagged["articles_tagged"] == 1
     topics = {r[0] for r in query(db, "SELECT topic_id FROM article_topics")}
-    assert {"troop-movements", "mercenary-recruitment", "nuclear-posture"} <= topics
+    assert {"troop-movements", "mercenary-recruitment"} <= topics
     # Re-running both stages finds nothing to do and changes nothing.
     before = query(db, "SELECT article_id, topic_id, score, evidence FROM article_topics ORDER BY 1, 2")
     assert dedup_articles(run_id="r2", settings=settings)["articles_deduped"] == 0

@@ -44,7 +44,10 @@ def test_topic_macro_f1_does_not_regress(tagged):
             counts[topic]["fn"] += topic in truth and topic not in topics
     f1 = [2 * c["tp"] / (2 * c["tp"] + c["fp"] + c["fn"]) if c["tp"] + c["fp"] + c["fn"] else 1.0
           for c in counts.values()]
-    assert statistics.fmean(f1) >= 0.90  # the goal; 0.914 when written
+    # 0.914 when written; 0.886 since issue 23 made one body sentence a mention, not the news (min_score
+    # 1.5 for every topic), which real conflict news rewards (English precision 0.714 -> 0.789 at the same
+    # recall) and the team's own short texts, where the topic is often one sentence, do not.
+    assert statistics.fmean(f1) >= 0.88
     precision = {topic: c["tp"] / (c["tp"] + c["fp"]) for topic, c in counts.items() if c["tp"] + c["fp"]}
     assert min(precision.values()) >= 0.80, precision
 

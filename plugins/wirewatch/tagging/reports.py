@@ -7,8 +7,9 @@ The events step (wirewatch.events) merges the reports of one real-world event in
 - **Place**: the place in the first evidence sentence or the headline, a town before a region before
   a country, and a place named after a locative word ("in", "on", "near", "bei"…) before one that
   is not ("Russia launched missiles at Kyiv": Kyiv; "Washington condemned the strike in Yemen":
-  Yemen). Only when neither names one, the other evidence sentences. A country-only place sits at
-  the country's centroid.
+  Yemen). A country counts only after a locative: named otherwise it is a party or a speaker
+  ("Russia said"). Only when neither names one, the other evidence sentences. A country-only
+  place sits at the country's centroid.
 - **Date**: the day the evidence names relative to publication ("on Sunday", "gestern"): precision
   `day`; otherwise the day before publication to publication day: precision `range`.
 - **Actors**: in the evidence sentence, actor 1 is the first actor (country, organisation or group)
@@ -110,7 +111,9 @@ def event_place(sentences: list[str], title: str, countries: frozenset[str] = fr
                             if gazetteer.actors[actor_id].kind not in ("country", "place")]
             for order, place in enumerate(places_in(text, countries)):
                 at = _position(text, place.name, blocked)
-                if at is not None:
+                # A country named without "in", "into", "across"… is a party or a speaker ("Russia
+                # said", "Ukraine's army"), not where the event happened.
+                if at is not None and (place.precision != "country" or _locative(text, at)):
                     candidates.append((_place_score(text, at, place), -order, place))
         if candidates:
             return max(candidates, key=lambda c: (c[0], c[1]))[2]
@@ -127,9 +130,12 @@ def _position(text: str, name: str, blocked: list[tuple[int, int]]) -> int | Non
     return None
 
 
+def _locative(text: str, at: int) -> bool:
+    return LOCATIVE.search(text[max(0, at - 40):at]) is not None
+
+
 def _place_score(text: str, at: int, place: Place) -> float:
-    before = text[max(0, at - 40):at]
-    return PRECISION_RANK[place.precision] + (2.0 if LOCATIVE.search(before) else 0.0)
+    return PRECISION_RANK[place.precision] + (2.0 if _locative(text, at) else 0.0)
 
 
 def event_actors(gazetteer: Gazetteer, sentence: str, title: str, place_country: str) -> tuple[str | None, str | None]:
