@@ -182,13 +182,17 @@ def event_facts(text: str, spans: tuple[tuple[int, int], ...], *, language: str,
 
 
 # A war's running toll is not one event's casualties: "more than 40,000 killed since the war began",
-# "insgesamt", "seit Kriegsbeginn".
+# "at least 14 killed in the city this month", "insgesamt", "seit Kriegsbeginn".
 RUNNING_TOLL = {
     "en": re.compile(r"\bsince (?:the (?:start|beginning|outbreak) of |the )?(?:war|conflict|invasion|fighting|"
                      r"offensive|october|february|\d{4})|\bin total\b|\bso far (?:this|in the) (?:year|war)|"
-                     r"\boverall toll|\bcumulative|\bthroughout the war|\bduring the war\b", re.IGNORECASE),
+                     r"\boverall toll|\bcumulative|\bthroughout the war|\bduring the war\b|"
+                     r"\b(?:this|last) (?:week|month|year)\b|\bin recent (?:days|weeks|months)|"
+                     r"\bover the (?:past|last) (?:few )?(?:days|weeks|months|years?)", re.IGNORECASE),
     "de": re.compile(r"\bseit (?:Beginn|Ausbruch|Anfang) (?:des|der) (?:Krieg|Invasion|Konflikt|Kämpfe)|"
-                     r"\bseit Kriegsbeginn|\binsgesamt\b|\bbislang im Krieg|\bim gesamten Krieg", re.IGNORECASE),
+                     r"\bseit Kriegsbeginn|\binsgesamt\b|\bbislang im Krieg|\bim gesamten Krieg|"
+                     r"\bin diesem (?:Monat|Jahr)|\bin den vergangenen (?:Tagen|Wochen|Monaten)|"
+                     r"\bseit (?:Wochen|Monaten|Jahresbeginn)", re.IGNORECASE),
 }
 
 

@@ -12,9 +12,9 @@ The events step (wirewatch.events) merges the reports of one real-world event in
   place sits at the country's centroid.
 - **Date**: the day the evidence names relative to publication ("on Sunday", "gestern"): precision
   `day`; otherwise the day before publication to publication day: precision `range`.
-- **Actors**: in the evidence sentence, actor 1 is the first actor (country, organisation or group)
-  that is not the place's own country, actor 2 the place's country when the sentence or headline
-  names it (a strike by Russia in Ukraine: Russia, Ukraine).
+- **Actors**: actor 1 is the first actor (country, organisation or group) of the evidence sentence,
+  else of the headline, that is not the place's own country; actor 2 the place's country when the
+  sentence or headline names it (a strike by Russia in Ukraine: Russia, Ukraine).
 - **Toll**: the largest killed and injured figures of the evidence (running war tolls excluded).
 """
 
@@ -142,8 +142,10 @@ def event_actors(gazetteer: Gazetteer, sentence: str, title: str, place_country:
     """(actor 1, actor 2): who acted, and on whom, as the gazetteer names them."""
     named = [gazetteer.actors[actor_id] for _, _, actor_id in gazetteer.named_in(sentence)]
     acting = [actor for actor in named if actor.kind in ACTING_KINDS]
-    actor1 = next((actor for actor in acting if actor.iso_code != place_country), None)
     in_title = [gazetteer.actors[actor_id] for _, _, actor_id in gazetteer.named_in(title)] if title else []
+    # The evidence sentence first; the headline when the sentence names no one ("Russian missiles hit …").
+    actor1 = next((actor for actor in (*acting, *(a for a in in_title if a.kind in ACTING_KINDS))
+                   if actor.iso_code != place_country), None)
     actor2 = next((actor for actor in (*acting, *in_title) if actor.kind == "country" and actor.iso_code == place_country
                    and actor is not actor1), None)
     return (actor1.name if actor1 else None), (actor2.name if actor2 else None)
