@@ -43,7 +43,8 @@ def test_tasks_go_to_the_io_and_cpu_queues(airflow_db, monkeypatch):
     light = {task_id for task_id in queues if task_id.startswith(("plan_", "check_", "report"))}
     assert light and {queues[task_id] for task_id in light} == {"default"}
     assert {task.task_id: task.queue for task in reprocess.tasks} == {
-        "mark": "default", "extract": "cpu_q", "dedup": "cpu_q", "tag": "cpu_q", "report_run": "default"}
+        "mark": "default", "extract": "cpu_q", "dedup": "cpu_q", "tag": "cpu_q", "events": "default",
+        "report_run": "default"}
 
 
 def test_without_settings_every_task_is_on_the_default_queue(airflow_db, monkeypatch):
