@@ -3,9 +3,9 @@ labels written from ACLED's codebook before the tagger ran on the texts.
 
     python bench/events_real.py [--language en|de] [--split tuning|heldout] [--show-errors]
 
-bench/events/real/ holds the set (README there): texts under an open licence in texts.jsonl,
-and the conflict pages of ../shared/realpages named by page; <language>.yaml labels each article's
-events with a set-wide event id shared by every article reporting the same real-world event.
+bench/events/real/ holds the set (README there): texts under an open licence in texts.<language>.jsonl,
+and the conflict pages of ../shared/realpages named by page; <language>.<source>.yaml labels each
+article's events with a set-wide event id shared by every article reporting the same real-world event.
 Each text goes through the tag step's own code (topics, event facts, event reports), and the
 reports of the whole set through the events step's merge rule, in the order of publication.
 
@@ -60,15 +60,17 @@ class Article:
 
 def load_articles(languages: list[str], pages_dir: Path) -> list[Article]:
     texts = {}
-    if (SET / "texts.jsonl").exists():
-        for line in (SET / "texts.jsonl").read_text(encoding="utf-8").splitlines():
+    for path in sorted(SET.glob("texts.*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 item = json.loads(line)
                 texts[item["id"]] = item
     pages = {p.key: p for p in realpages.load(pages_dir)} if pages_dir.exists() else {}
     articles = []
     for language in languages:
-        for item in yaml.safe_load((SET / f"{language}.yaml").read_text(encoding="utf-8")) or []:
+        labels = [item for path in sorted(SET.glob(f"{language}.*.yaml"))
+                  for item in yaml.safe_load(path.read_text(encoding="utf-8")) or []]
+        for item in labels:
             if "id" in item:
                 source = texts[item["id"]]
                 title, text = source["title"], source["text"]

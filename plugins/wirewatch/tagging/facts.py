@@ -130,18 +130,24 @@ RELATIVE_DAYS = {"en": {"yesterday": 1, "today": 0, "overnight": 0, "last night"
                  "de": {"gestern": 1, "heute": 0, "vorgestern": 2, "in der nacht": 0}}
 
 
+# One pattern per language for each kind of day word: a sentence is searched twice, not once per word.
+_WEEKDAY = {language: re.compile(rf"\b({'|'.join(names)})\b") for language, names in WEEKDAYS.items()}
+_RELATIVE_DAY = {language: re.compile(rf"\b({'|'.join(map(re.escape, days))})\b")
+                 for language, days in RELATIVE_DAYS.items()}
+
+
 def event_date(text: str, published: datetime | date | None, language: str = "en") -> date | None:
-    """The day a sentence's event happened, when it says so relative to publication."""
+    """The day a sentence's event happened, when it says so relative to publication: the first
+    weekday it names (the last such day on or before publication), else "yesterday", "today"..."""
     if published is None or language not in WEEKDAYS:
         return None
     day = published.date() if isinstance(published, datetime) else published
     lowered = text.lower()
-    for index, name in enumerate(WEEKDAYS[language]):
-        if re.search(rf"\b(?:on|am|last|vergangenen|letzten)?\s*{name}\b", lowered):
-            return day - timedelta(days=(day.weekday() - index) % 7)
-    for phrase, days in RELATIVE_DAYS[language].items():
-        if re.search(rf"\b{phrase}\b", lowered):
-            return day - timedelta(days=days)
+    if named := _WEEKDAY[language].search(lowered):
+        index = WEEKDAYS[language].index(named.group(1))
+        return day - timedelta(days=(day.weekday() - index) % 7)
+    if relative := _RELATIVE_DAY[language].search(lowered):
+        return day - timedelta(days=RELATIVE_DAYS[language][relative.group(1)])
     return None
 
 

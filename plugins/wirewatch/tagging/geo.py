@@ -176,7 +176,7 @@ _REGION_NAMED = re.compile(rf"\b(?P<name>[A-ZÀ-ÖØ-Þ][\w'’-]*(?:\s+[A-ZÀ-�
 def places(text: str, countries: frozenset[str] = frozenset()) -> list[Place]:
     """Towns, regions and countries a text names, each once, in text order. A town name several
     countries share is the town of a country in `countries` (those its article names), if any."""
-    gazetteer = _gazetteer()
+    gazetteer, first_words = _gazetteer(), _first_words()
     _, regions = _admin1_table()
     found: dict[str, tuple[int, Place]] = {}
     region_spans: list[tuple[int, int]] = []
@@ -193,6 +193,8 @@ def places(text: str, countries: frozenset[str] = frozenset()) -> list[Place]:
         # The longest run of capitalised words that is a known place ("Port Sudan" before "Sudan").
         for size in range(len(words), 0, -1):
             for start in range(len(words) - size + 1):
+                if words[start].strip("'’").lower() not in first_words:
+                    continue  # no place name starts with this word ("The", "Ministry"): skip the lookups
                 name = " ".join(words[start:start + size]).strip("'’")
                 entry = _resolve(name, gazetteer, countries)
                 if entry is None or name in found or name.lower() in NOT_ALONE:
@@ -209,6 +211,12 @@ def places(text: str, countries: frozenset[str] = frozenset()) -> list[Place]:
                 continue
             break
     return [place for _, place in sorted(found.values(), key=lambda item: item[0])]
+
+
+@lru_cache(maxsize=1)
+def _first_words() -> frozenset[str]:
+    """The first word of every name in the gazetteer, lower-cased."""
+    return frozenset(name.split(" ", 1)[0] for name in _gazetteer())
 
 
 @lru_cache(maxsize=8192)

@@ -38,10 +38,28 @@ def _stemmer(language: str):
     return snowballstemmer.stemmer(STEMMERS[language])
 
 
-@lru_cache(maxsize=200_000)
+# word -> stem, per language: news vocabulary repeats, and a dict lookup per word costs less
+# than a cached call. Cleared when it grows past STEM_TABLE_LIMIT words (a long run's rare words).
+_STEMS: dict[str, dict[str, str]] = {}
+STEM_TABLE_LIMIT = 200_000
+
+
+def stems(words: list[str], language: str) -> list[str]:
+    """Snowball stems of lower-case words in `language`, in order."""
+    known = _STEMS.setdefault(language, {})
+    missing = set(words).difference(known)
+    if missing:
+        if len(known) + len(missing) > STEM_TABLE_LIMIT:
+            known.clear()
+            missing = set(words)
+        new = list(missing)
+        known.update(zip(new, _stemmer(language).stemWords(new)))
+    return [known[word] for word in words]
+
+
 def stem(word: str, language: str = "en") -> str:
-    """Snowball stem of a lower-case word in `language` (cached: news vocabulary repeats)."""
-    return _stemmer(language).stemWord(word)
+    """Snowball stem of a lower-case word in `language`."""
+    return stems([word], language)[0]
 
 
 class Tokens:
@@ -67,7 +85,7 @@ class Tokens:
         """" form form form " (stems of language `stemmed`, or the words when None) and where each
         form starts in it."""
         if stemmed not in self._joined:
-            forms = [stem(word, stemmed) for word in self.words] if stemmed else self.words
+            forms = stems(self.words, stemmed) if stemmed else self.words
             starts = list(accumulate(map(add, map(len, forms), repeat(1)), initial=1))[:-1]
             self._joined[stemmed] = (" " + " ".join(forms) + " ", starts)
         return self._joined[stemmed]
@@ -91,7 +109,7 @@ def phrase_forms(phrase: str, *, stemmed: str | None) -> tuple[tuple[str, ...], 
     words = [w.lower() for w in WORD.findall(phrase)]
     if stemmed:
         # A prefix is stemmed too: text words are stems, and "missiles" stems to "missil".
-        words = [stem(w, stemmed) for w in words]
+        words = stems(words, stemmed)
     return tuple(words), prefix
 
 

@@ -19,6 +19,7 @@ evidence is every matching sentence of the text, as character offsets.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 from dataclasses import dataclass
@@ -49,6 +50,7 @@ DEFAULT_WEIGHTS = {"title": 2.0, "lead": 1.5, "body": 1.0}
 MAX_EVIDENCE = 5
 # Four-digit numbers from here up to the article's year are years ("1,900 troops" is two tokens).
 PAST_YEAR_FLOOR = 1900
+YEAR_WORD = re.compile(r"(?<= )(\d{4})(?= )")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -275,9 +277,10 @@ class Taxonomy:
         """Sentences about the past: naming a year before `year`, or with a `background` cue."""
         found: set[int] = set()
         if self.past_years:
-            words, sentence_of = tokens.words, tokens.sentence_of
-            found.update(sentence_of[index] for index, word in enumerate(words)
-                         if len(word) == 4 and word.isdigit() and PAST_YEAR_FLOOR <= int(word) < year)
+            # Found in the joined words, not word by word: most sentences name no year at all.
+            joined, starts = tokens.joined(None)
+            found.update(tokens.sentence_of[bisect.bisect_right(starts, match.start(1)) - 1]
+                         for match in YEAR_WORD.finditer(joined) if PAST_YEAR_FLOOR <= int(match.group(1)) < year)
         if rules.background is not None:
             found.update(tokens.sentence_of[first] for first, _last, _ in rules.background.occurrences(tokens))
         return found
