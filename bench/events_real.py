@@ -38,9 +38,7 @@ import realpages  # noqa: E402
 
 from wirewatch.events.merge import best_event, summarise  # noqa: E402
 from wirewatch.tagging.actors import load_gazetteer  # noqa: E402
-from wirewatch.tagging.facts import event_facts  # noqa: E402
-from wirewatch.tagging.matching import tokenize  # noqa: E402
-from wirewatch.tagging.reports import event_report  # noqa: E402
+from wirewatch.tagging.runner import tag_article  # noqa: E402
 from wirewatch.tagging.topics import load_taxonomy  # noqa: E402
 
 SET = ROOT / "bench" / "events" / "real"
@@ -93,25 +91,13 @@ def _published(value) -> datetime | None:
 
 
 def reports_of(article: Article, taxonomy, gazetteer) -> list[dict]:
-    """The tag step's event reports of one article (as tagging.runner.tag_article makes them)."""
+    """The tag step's event reports of one article (tagging.runner.tag_article itself)."""
     if article.published is None:
         return []
-    tokens = tokenize(article.text)
-    topics = taxonomy.tag(article.title, article.text, tokens=tokens, year=article.published.year,
-                          language=article.language)
-    actors = gazetteer.find(article.title, article.text, tokens=tokens)
-    countries = frozenset(code for m in actors if (code := gazetteer.actors[m.actor_id].iso_code))
-    by_id = {topic.id: topic for topic in taxonomy.topics}
-    found = []
-    for match in topics:
-        facts = event_facts(article.text, match.evidence_spans, language=article.language, published=article.published,
-                            countries=countries)
-        report = event_report(match, by_id[match.topic_id], facts, title=article.title, text=article.text,
-                              published=article.published, gazetteer=gazetteer, countries=countries)
-        if report is not None:
-            found.append({**dataclasses.asdict(report), "article_id": article.key, "story_id": None,
-                          "outlet": article.key, "seen_at": article.published})
-    return found
+    tags = tag_article({"title": article.title, "text": article.text, "language": article.language,
+                        "year": article.published.year, "published": article.published}, taxonomy, gazetteer)
+    return [{**dataclasses.asdict(report), "article_id": article.key, "story_id": None, "outlet": article.key,
+             "seen_at": article.published} for report in tags.reports]
 
 
 def merge(reports: list[dict]) -> dict[tuple[str, str], int]:
