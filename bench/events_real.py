@@ -78,6 +78,8 @@ def load_articles(languages: list[str], pages_dir: Path) -> list[Article]:
                 if page is None:  # the shared pages are not here: their items are left out
                     continue
                 title, text, published = page.title, page.text, page.published
+                if published is not None and published.tzinfo is None:
+                    published = published.replace(tzinfo=timezone.utc)
             articles.append(Article(item.get("id") or item["page"], language, title or "", text, published,
                                     item.get("split", "tuning"), tuple(item.get("events") or ())))
     return articles
