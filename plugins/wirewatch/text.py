@@ -6,7 +6,9 @@ import hashlib
 import re
 import unicodedata
 
-WORD = re.compile(r"\w+", re.UNICODE)
+# A word: letters and digits with the combining marks written on them (Arabic harakat, decomposed
+# Latin accents), which \w alone would cut a word at: "الْقُدْسِ" is one word, not four.
+WORD = re.compile(r"(?:\w|[\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed])+")
 # Scripts written without spaces between words (Han, kana, Thai, Lao, Myanmar, Khmer): there a
 # \w+ run is a whole clause, so their characters are counted and converted to words at the
 # script's average word length. Korean (Hangul) puts spaces between words and counts as usual.
@@ -16,8 +18,10 @@ UNSPACED_SCRIPTS = {
 }
 _UNSPACED_CHAR = {name: re.compile(f"[{chars}]") for name, (chars, _per_word) in UNSPACED_SCRIPTS.items()}
 _SPACED_WORD = re.compile("[^\\W" + "".join(chars for chars, _ in UNSPACED_SCRIPTS.values()) + "]+")
-# A sentence ends at . ! ? (optionally followed by a closing quote) before whitespace, or at a line end.
-SENTENCE_END = re.compile(r"""(?<=[.!?])["'”’)]*\s+(?=["'“‘(]?[A-Z0-9])|\n+""")
+# A sentence ends at . ! ? (or the Arabic question mark), optionally followed by a closing quote,
+# before whitespace and a capital (Latin or Cyrillic) or digit, or an Arabic letter (Arabic has no
+# case); or at a line end.
+SENTENCE_END = re.compile(r"""(?<=[.!?؟])["'”’»)]*\s+(?=["'“‘(]?[A-Z0-9]|[«„"]?[А-ЯЁІЇЄҐ\u0621-\u064a])|\n+""")
 
 
 def normalize_for_hash(text: str) -> str:

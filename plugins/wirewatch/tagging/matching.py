@@ -11,7 +11,6 @@ A phrase ending in `*` matches any word starting with its last word ("Iskander*"
 from __future__ import annotations
 
 import bisect
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -22,19 +21,35 @@ from typing import Generic, TypeVar
 import ahocorasick
 import snowballstemmer
 
-from wirewatch.text import sentence_spans
+from wirewatch.text import WORD, sentence_spans
 
-WORD = re.compile(r"\w+", re.UNICODE)
-# Snowball's stemmer of each language, by ISO 639-1 code.
+# Snowball's stemmer of each language, by ISO 639-1 code; Ukrainian has none, and its words are
+# reduced to their dictionary forms by pymorphy3 (with its Ukrainian dictionary) instead. The
+# Arabic stemmer also normalises: diacritics, tatweel, alef and yeh forms, Arabic-Indic digits.
 STEMMERS = {"en": "english", "de": "german", "fr": "french", "es": "spanish", "it": "italian",
             "pt": "portuguese", "nl": "dutch", "sv": "swedish", "no": "norwegian", "da": "danish",
-            "fi": "finnish", "ru": "russian", "tr": "turkish", "ro": "romanian", "hu": "hungarian"}
+            "fi": "finnish", "ru": "russian", "tr": "turkish", "ro": "romanian", "hu": "hungarian",
+            "ar": "arabic", "uk": "pymorphy3"}
 
 Payload = TypeVar("Payload")
 
 
+class _Lemmatizer:
+    """pymorphy3's most likely dictionary form of each word, as a Snowball stemmer's stemWords."""
+
+    def __init__(self, language: str):
+        import pymorphy3  # loaded only for a language that needs it
+
+        self._analyzer = pymorphy3.MorphAnalyzer(lang=language)
+
+    def stemWords(self, words: list[str]) -> list[str]:  # noqa: N802 (Snowball's name)
+        return [self._analyzer.parse(word)[0].normal_form for word in words]
+
+
 @lru_cache(maxsize=None)
 def _stemmer(language: str):
+    if STEMMERS[language] == "pymorphy3":
+        return _Lemmatizer(language)
     return snowballstemmer.stemmer(STEMMERS[language])
 
 
