@@ -102,12 +102,12 @@ def reports_of(article: Article, taxonomy, gazetteer) -> list[dict]:
              "seen_at": article.published} for report in tags.reports]
 
 
-def merge(reports: list[dict]) -> dict[tuple[str, str], int]:
-    """The events step's merge over the whole set, in publication order: (article, topic) -> event."""
+def merge(reports: list[dict]) -> dict[tuple[str, str, str], int]:
+    """The events step's merge over the whole set, in publication order: (article, topic, place) -> event."""
     events: list[dict] = []
     members: dict[int, list[dict]] = defaultdict(list)
     assigned = {}
-    for report in sorted(reports, key=lambda r: (r["seen_at"], r["article_id"], -r["score"], r["topic_id"])):
+    for report in sorted(reports, key=lambda r: (r["seen_at"], r["article_id"], -r["score"], r["topic_id"], r["location"])):
         candidates = [e for e in events if e["event_type"] == report["event_type"] and e["country"] == report["country"]]
         event = best_event(report, candidates)
         if event is None:
@@ -115,7 +115,7 @@ def merge(reports: list[dict]) -> dict[tuple[str, str], int]:
             events.append(event)
         members[event["id"]].append(report)
         event.update(summarise(members[event["id"]]))
-        assigned[(report["article_id"], report["topic_id"])] = event["id"]
+        assigned[(report["article_id"], report["topic_id"], report["location"])] = event["id"]
     return assigned
 
 
@@ -134,7 +134,7 @@ def evaluate(articles: list[Article], taxonomy, gazetteer) -> tuple[Counter, lis
     counts: Counter = Counter()
     errors: list[str] = []
     every_report: list[dict] = []
-    matched: dict[tuple[str, str], str] = {}  # (article, topic) -> labelled event id
+    matched: dict[tuple[str, str, str], str] = {}  # (article, topic, place) -> labelled event id
     for article in articles:
         reports = reports_of(article, taxonomy, gazetteer)
         every_report += reports
@@ -151,7 +151,7 @@ def evaluate(articles: list[Article], taxonomy, gazetteer) -> tuple[Counter, lis
             used.add(hit)
             label = labels[hit]
             counts["reports_right"] += 1
-            matched[(article.key, report["topic_id"])] = label["event"]
+            matched[(article.key, report["topic_id"], report["location"])] = label["event"]
             counts["located"] += 1
             counts["country_right"] += report["country"] == label["country"]
             if label.get("admin1"):

@@ -14,7 +14,7 @@ from wirewatch.settings import REPO_ROOT
 from wirewatch.tagging.actors import load_gazetteer
 from wirewatch.tagging.facts import event_facts
 from wirewatch.tagging.geo import country_centroid, places
-from wirewatch.tagging.reports import event_place, event_report
+from wirewatch.tagging.reports import event_place, event_reports
 from wirewatch.tagging.runner import mark_for_retag, tag_articles
 from wirewatch.tagging.topics import load_taxonomy
 from wirewatch.text import text_fingerprint, word_count
@@ -92,15 +92,25 @@ def test_an_event_counts_the_latest_toll_as_its_best_estimate():
 def test_the_report_places_the_strike_where_it_happened():
     text = STRIKE.format(killed="five")
     [match] = [m for m in TAXONOMY.tag("Russian missiles hit Kharkiv", text, year=2024) if m.topic_id == "missile-strikes"]
-    facts = event_facts(text, match.evidence_spans, language="en", published=T0)
-    report = event_report(match, TOPICS["missile-strikes"], facts, title="Russian missiles hit Kharkiv", text=text,
-                          published=T0, gazetteer=GAZETTEER)
+    [report] = event_reports(match, TOPICS["missile-strikes"], title="Russian missiles hit Kharkiv", text=text,
+                             language="en", published=T0, gazetteer=GAZETTEER)
     assert (report.location, report.admin1, report.country, report.geo_precision) == ("Kharkiv", "Kharkiv", "UA", "town")
     assert (report.actor1, report.actor2) == ("Russia", "Ukraine")
     assert (report.killed, report.killed_qualifier) == (5, "at least")
     assert (report.event_date, report.date_precision) == (date(2024, 11, 16), "day")
     assert (report.event_type, report.sub_event_type) == ("Explosions/Remote violence",
                                                           "Shelling/artillery/missile attack")
+
+
+def test_strikes_at_two_places_are_two_reports_each_with_its_toll():
+    text = ("Russian missiles struck Kharkiv on Saturday, killing at least five people. "
+            "Another missile hit a school in Dnipro on Friday, killing three people.")
+    [match] = [m for m in TAXONOMY.tag("Russian missiles hit Ukrainian cities", text, year=2024)
+               if m.topic_id == "missile-strikes"]
+    reports = event_reports(match, TOPICS["missile-strikes"], title="Russian missiles hit Ukrainian cities", text=text,
+                            language="en", published=T0, gazetteer=GAZETTEER)
+    assert [(r.location, r.killed, r.event_date) for r in reports] == [
+        ("Kharkiv", 5, date(2024, 11, 16)), ("Dnipro", 3, date(2024, 11, 15))]
 
 
 def test_a_dateline_and_a_person_are_not_the_place():

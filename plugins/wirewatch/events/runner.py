@@ -55,7 +55,7 @@ def merge_report(conn, report: dict, counts: Counter) -> int:
     else:
         event_id = event["id"]
         counts["events_updated"] += 1
-    warehouse.attach_report(conn, report["article_id"], report["topic_id"], event_id)
+    warehouse.attach_report(conn, report["article_id"], report["topic_id"], report["location"], event_id)
     recount(conn, event_id)
     counts["reports_merged"] += 1
     return event_id

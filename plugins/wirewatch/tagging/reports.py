@@ -1,9 +1,12 @@
 """Event reports: what one article says of one conflict event, as ACLED codes it: type and
 sub-type, day, the one place where it happened, who acted on whom, and the toll.
 
-One report per topic with an ACLED type (config/topics.yaml `acled:`) that the article can place.
+One report per topic with an ACLED type (config/topics.yaml `acled:`) and place the article puts
+that topic's event at.
 The events step (wirewatch.events) merges the reports of one real-world event into one row.
 
+- **Places**: a further evidence sentence that puts the event after a locative at another town or
+  region reports an event of its own there, from that sentence's toll and day.
 - **Place**: the place in the first evidence sentence or the headline, a town before a region before
   a country, and a place named after a locative word ("in", "on", "near", "bei"…) before one that
   is not ("Russia launched missiles at Kyiv": Kyiv; "Washington condemned the strike in Yemen":
@@ -25,7 +28,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from wirewatch.tagging.actors import Gazetteer
-from wirewatch.tagging.facts import EventFacts
+from wirewatch.tagging.facts import EventFacts, event_facts
 from wirewatch.tagging.geo import Place, country_centroid, places_in
 from wirewatch.tagging.topics import Topic, TopicMatch
 
@@ -65,18 +68,45 @@ class EventReport:
     notes: str
 
 
-def event_report(match: TopicMatch, topic: Topic, facts: EventFacts, *, title: str | None, text: str,
-                 published: datetime | date | None, gazetteer: Gazetteer,
-                 countries: frozenset[str] = frozenset()) -> EventReport | None:
-    """The event an ACLED-typed topic's evidence reports; None when the topic has no ACLED type, or
-    neither its evidence nor the headline names a place. `countries`: the ISO codes of the countries
-    the article names (a town name several countries share is theirs)."""
+def event_reports(match: TopicMatch, topic: Topic, *, title: str | None, text: str, language: str,
+                  published: datetime | date | None, gazetteer: Gazetteer,
+                  countries: frozenset[str] = frozenset()) -> list[EventReport]:
+    """The events an ACLED-typed topic's evidence reports: one per place where the evidence says it
+    happened. The first is placed from the first evidence sentence and the headline (`event_place`);
+    a further evidence sentence that puts the topic's event "in", "near", "at"… another town or region
+    ("strikes also hit Muzaffarabad") reports an event of its own there, with its own toll and day.
+    None when the topic has no ACLED type, or nothing places it."""
     if topic.acled_event_type is None or published is None:
-        return None
-    sentences = [text[start:end] for start, end in match.evidence_spans] or [match.evidence]
+        return []
+    spans = list(match.evidence_spans)
+    sentences = [text[start:end] for start, end in spans] or [match.evidence]
     place = event_place(sentences, title or "", countries, gazetteer)
     if place is None:
-        return None
+        return []
+    elsewhere: dict[str, tuple[Place, list[tuple[int, int]]]] = {}
+    for span in spans[1:]:
+        other = _own_place(text[span[0]:span[1]], countries, gazetteer)
+        if other is not None and other.name != place.name:
+            elsewhere.setdefault(other.name, (other, []))[1].append(span)
+    moved = {span for _, group in elsewhere.values() for span in group}
+    here = [span for span in spans if span not in moved]
+    reports = [_report(match, topic, place, here, [text[start:end] for start, end in here] or sentences, title, text,
+                       language, published, gazetteer, countries)]
+    for other, group in elsewhere.values():
+        reports.append(_report(match, topic, other, group, [text[start:end] for start, end in group], title, text,
+                               language, published, gazetteer, countries))
+    return reports
+
+
+def _report(match: TopicMatch, topic: Topic, place: Place, spans: list[tuple[int, int]], sentences: list[str],
+            title: str | None, text: str, language: str, published: datetime | date, gazetteer: Gazetteer,
+            countries: frozenset[str]) -> EventReport:
+    facts = event_facts(text, tuple(spans), language=language, published=published, countries=countries)
+    return _from_facts(match, topic, place, facts, sentences, title, published, gazetteer)
+
+
+def _from_facts(match: TopicMatch, topic: Topic, place: Place, facts: EventFacts, sentences: list[str],
+                title: str | None, published: datetime | date, gazetteer: Gazetteer) -> EventReport:
     if place.precision == "country":
         place = country_centroid(place.country) or place
     published_day = published.date() if isinstance(published, datetime) else published
@@ -91,6 +121,15 @@ def event_report(match: TopicMatch, topic: Topic, facts: EventFacts, *, title: s
                        longitude=place.longitude, geo_precision=place.precision, actor1=actor1, actor2=actor2,
                        killed=facts.killed, killed_qualifier=facts.killed_qualifier, injured=facts.injured,
                        injured_qualifier=facts.injured_qualifier, notes=sentences[0][:500])
+
+
+def _own_place(sentence: str, countries: frozenset[str], gazetteer: Gazetteer) -> Place | None:
+    """The town or region a sentence puts its event at, after a locative word; else None."""
+    place = event_place([sentence], "", countries, gazetteer)
+    if place is None or place.precision == "country":
+        return None
+    at = _position(sentence, place.name, [])
+    return place if at is not None and _locative(sentence, at) else None
 
 
 def event_place(sentences: list[str], title: str, countries: frozenset[str] = frozenset(),

@@ -16,7 +16,7 @@ from wirewatch.stages import Counts, finish, settings_or_env
 from wirewatch.tagging.actors import Gazetteer, load_gazetteer
 from wirewatch.tagging.facts import event_facts
 from wirewatch.tagging.matching import tokenize
-from wirewatch.tagging.reports import event_report
+from wirewatch.tagging.reports import event_reports
 from wirewatch.tagging.topics import Taxonomy, load_taxonomy
 from wirewatch.workers import SafePool, default_workers, overlapped_rounds
 
@@ -74,9 +74,9 @@ def tag_article(article: dict, taxonomy: Taxonomy, gazetteer: Gazetteer) -> Tags
                                       published=article["published"], countries=countries) for m in topics}
     by_id = {topic.id: topic for topic in taxonomy.topics}
     reports = [report for m in topics
-               if (report := event_report(m, by_id[m.topic_id], events[m.topic_id], title=article["title"],
-                                          text=article["text"], published=article["published"],
-                                          gazetteer=gazetteer, countries=countries)) is not None]
+               for report in event_reports(m, by_id[m.topic_id], title=article["title"], text=article["text"],
+                                           language=language, published=article["published"], gazetteer=gazetteer,
+                                           countries=countries)]
     return Tags(topics, actors, events, reports)
 
 

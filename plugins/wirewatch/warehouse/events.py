@@ -42,7 +42,7 @@ def unmerged_reports(conn: Connection, limit: int) -> list[Row]:
     """The next reports to merge, in the order their articles were seen (a strongest topic first)."""
     with dict_cursor(conn) as cur:
         cur.execute(f"""{_REPORTS} WHERE r.event_id IS NULL AND a.status = 'extracted'
-                        ORDER BY seen_at, r.article_id, r.score DESC, r.topic_id LIMIT %s""", (limit,))
+                        ORDER BY seen_at, r.article_id, r.score DESC, r.topic_id, r.location LIMIT %s""", (limit,))
         return cur.fetchall()
 
 
@@ -63,15 +63,15 @@ def create_event(conn: Connection, summary: dict) -> int:
         return cur.fetchone()[0]
 
 
-def attach_report(conn: Connection, article_id: int, topic_id: str, event_id: int) -> None:
+def attach_report(conn: Connection, article_id: int, topic_id: str, location: str, event_id: int) -> None:
     with conn.cursor() as cur:
-        cur.execute("UPDATE event_reports SET event_id = %s WHERE article_id = %s AND topic_id = %s",
-                    (event_id, article_id, topic_id))
+        cur.execute("UPDATE event_reports SET event_id = %s WHERE article_id = %s AND topic_id = %s AND location = %s",
+                    (event_id, article_id, topic_id, location))
 
 
 def reports_of(conn: Connection, event_id: int) -> list[Row]:
     with dict_cursor(conn) as cur:
-        cur.execute(f"{_REPORTS} WHERE r.event_id = %s ORDER BY seen_at, r.article_id, r.score DESC, r.topic_id",
+        cur.execute(f"{_REPORTS} WHERE r.event_id = %s ORDER BY seen_at, r.article_id, r.score DESC, r.topic_id, r.location",
                     (event_id,))
         return cur.fetchall()
 
