@@ -47,7 +47,8 @@ ACLED_TYPES = {
 ROLES = ("any", "exclude")
 DEFAULT_WEIGHTS = {"title": 2.0, "lead": 1.5, "body": 1.0}
 # Evidence spans kept per topic and article.
-MAX_EVIDENCE = 5
+# Evidence sentences kept per topic: enough to find the other places a long report names its event at.
+MAX_EVIDENCE = 10
 # Four-digit numbers from here up to the article's year are years ("1,900 troops" is two tokens).
 PAST_YEAR_FLOOR = 1900
 YEAR_WORD = re.compile(r"(?<= )(\d{4})(?= )")
