@@ -113,6 +113,15 @@ def test_strikes_at_two_places_are_two_reports_each_with_its_toll():
         ("Kharkiv", 5, date(2024, 11, 16)), ("Dnipro", 3, date(2024, 11, 15))]
 
 
+def test_drones_shot_down_are_disrupted_weapons_use_not_a_strike():
+    text = "Air defences shot down 40 Ukrainian drones over the Bryansk region overnight, the ministry said."
+    title = "Russia says it downed 40 Ukrainian drones"
+    [match] = [m for m in TAXONOMY.tag(title, text, year=2024) if m.topic_id == "drone-strikes"]
+    [report] = event_reports(match, TOPICS["drone-strikes"], title=title, text=text, language="en", published=T0,
+                             gazetteer=GAZETTEER)
+    assert (report.event_type, report.sub_event_type) == ("Strategic developments", "Disrupted weapons use")
+
+
 def test_a_dateline_and_a_person_are_not_the_place():
     assert event_place(["MOSCOW, Nov 19 (Agency) — Drones struck a fuel depot in Bryansk overnight."], "").name == "Bryansk"
     assert [p.name for p in places("President Vladimir Putin said the strikes would go on.")] == []

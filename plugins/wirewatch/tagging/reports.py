@@ -42,6 +42,16 @@ LOCATIVE = re.compile(r"(?:\b(?:in|on|at|near|outside|around|across|over|into|to
                       r"(?:(?:city|town|village|region|province|Stadt|Region|Provinz|Gebiet)\s+(?:of\s+)?)?)$",
                       re.IGNORECASE)
 
+# ACLED codes a strike stopped in the air as "Disrupted weapons use" (Strategic developments), not
+# as the strike: evidence that only tells of drones or missiles intercepted or shot down.
+INTERCEPTED = {
+    "en": re.compile(r"\b(?:intercept(?:ed|s|ing|ion|ions)?|shot down|shoots? down|shooting down|downed)\b",
+                     re.IGNORECASE),
+    "de": re.compile(r"\b(?:abgefangen|abgeschossen|abgewehrt|Abschuss|Abschüsse|fing\w* \w+ ab|schoss\w* \w+ ab)",
+                     re.IGNORECASE),
+}
+DISRUPTED = ("Strategic developments", "Disrupted weapons use")
+
 
 @dataclass(frozen=True, kw_only=True)
 class EventReport:
@@ -102,11 +112,15 @@ def _report(match: TopicMatch, topic: Topic, place: Place, spans: list[tuple[int
             title: str | None, text: str, language: str, published: datetime | date, gazetteer: Gazetteer,
             countries: frozenset[str]) -> EventReport:
     facts = event_facts(text, tuple(spans), language=language, published=published, countries=countries)
-    return _from_facts(match, topic, place, facts, sentences, title, published, gazetteer)
+    kind = (topic.acled_event_type, topic.acled_sub_event_type)
+    intercepted = INTERCEPTED.get(language)
+    if kind[0] == "Explosions/Remote violence" and intercepted and all(intercepted.search(s) for s in sentences):
+        kind = DISRUPTED
+    return _from_facts(match, topic, kind, place, facts, sentences, title, published, gazetteer)
 
 
-def _from_facts(match: TopicMatch, topic: Topic, place: Place, facts: EventFacts, sentences: list[str],
-                title: str | None, published: datetime | date, gazetteer: Gazetteer) -> EventReport:
+def _from_facts(match: TopicMatch, topic: Topic, kind: tuple[str, str | None], place: Place, facts: EventFacts,
+                sentences: list[str], title: str | None, published: datetime | date, gazetteer: Gazetteer) -> EventReport:
     if place.precision == "country":
         place = country_centroid(place.country) or place
     published_day = published.date() if isinstance(published, datetime) else published
@@ -115,7 +129,7 @@ def _from_facts(match: TopicMatch, topic: Topic, place: Place, facts: EventFacts
     else:
         day, precision, first, last = published_day, "range", published_day - timedelta(days=1), published_day
     actor1, actor2 = event_actors(gazetteer, DATELINE.sub("", sentences[0]), title or "", place.country)
-    return EventReport(topic_id=topic.id, event_type=topic.acled_event_type, sub_event_type=topic.acled_sub_event_type,
+    return EventReport(topic_id=topic.id, event_type=kind[0], sub_event_type=kind[1],
                        score=match.score, event_date=day, date_precision=precision, date_from=first, date_to=last,
                        location=place.name, admin1=place.admin1, country=place.country, latitude=place.latitude,
                        longitude=place.longitude, geo_precision=place.precision, actor1=actor1, actor2=actor2,
