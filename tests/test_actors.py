@@ -53,3 +53,17 @@ def test_alias_claimed_twice_is_an_error(tmp_path):
                     "  - {id: b, name: B, kind: country, aliases: [X]}\n")
     with pytest.raises(ConfigError, match=r":3: actors #2: alias 'X' already belongs to 'a'"):
         load_gazetteer(path)
+
+
+def test_a_language_file_adds_names_to_known_actors(tmp_path):
+    (tmp_path / "actors.yaml").write_text((ROOT / "config" / "actors.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "actors.ru.yaml").write_text("aliases:\n  - {id: russia, aliases: [Россия, России, Москва]}\n",
+                                             encoding="utf-8")
+    gazetteer = load_gazetteer(tmp_path / "actors.yaml")
+    assert actor_ids(gazetteer, "Москва заявила, что России нечего скрывать.") == {"russia"}
+    (tmp_path / "actors.ru.yaml").write_text("aliases:\n  - {id: atlantis, aliases: [Атлантида]}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="no actor 'atlantis'"):
+        load_gazetteer(tmp_path / "actors.yaml")
+    (tmp_path / "actors.ru.yaml").write_text("aliases:\n  - {id: ukraine, aliases: [Moscow]}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="already belongs to 'russia'"):
+        load_gazetteer(tmp_path / "actors.yaml")

@@ -116,11 +116,27 @@ class Gazetteer:
 
 
 def load_gazetteer(path: Path) -> Gazetteer:
+    """The actors of `path` (`actors.yaml`) with, beside it, one `actors.<language>.yaml` per further
+    language: a list `aliases:` of `{id: <actor id>, aliases: [...]}`, that language's names of
+    actors the main file defines (Cyrillic, Arabic, French... forms kept apart from the main file)."""
     _data, located = load_entries(path, "actors")
     check_unique_ids(located)
     actors: dict[str, Actor] = {}
     owner: dict[str, str] = {}
     phrases: list[tuple[str, tuple[str, str, bool]]] = []
+
+    def add_aliases(actor_id: str, aliases: list[str], where: str) -> None:
+        for alias in aliases:
+            # Aliases written in capitals (US, UN, DPRK) must appear in capitals.
+            case_sensitive = alias.isupper()
+            key = " ".join(WORD.findall(alias.lower())) + ("|exact" if case_sensitive else "")
+            if not WORD.search(alias):
+                raise ConfigError(f"{where}: alias {alias!r} has no words")
+            if key in owner and owner[key] != actor_id:
+                raise ConfigError(f"{where}: alias {alias!r} already belongs to {owner[key]!r}")
+            owner[key] = actor_id
+            phrases.append((alias, (actor_id, alias, case_sensitive)))
+
     for item, where in located:
         check_keys(item, where, required={"id", "name", "kind", "aliases"}, optional={"iso"})
         if item["kind"] not in KINDS:
@@ -130,14 +146,16 @@ def load_gazetteer(path: Path) -> Gazetteer:
             raise ConfigError(f"{where}: 'iso' must be a two-letter ISO 3166-1 code such as RU, got {iso!r}")
         actor = Actor(id=str(item["id"]), name=str(item["name"]), kind=item["kind"], iso_code=iso)
         actors[actor.id] = actor
-        for alias in {actor.name, *string_list(item, "aliases", where)}:
-            # Aliases written in capitals (US, UN, DPRK) must appear in capitals.
-            case_sensitive = alias.isupper()
-            key = " ".join(WORD.findall(alias.lower())) + ("|exact" if case_sensitive else "")
-            if key in owner and owner[key] != actor.id:
-                raise ConfigError(f"{where}: alias {alias!r} already belongs to {owner[key]!r}")
-            owner[key] = actor.id
-            phrases.append((alias, (actor.id, alias, case_sensitive)))
-    return Gazetteer(actors=actors, version=hashlib.sha256(path.read_bytes()).hexdigest()[:8],
+        add_aliases(actor.id, sorted({actor.name, *string_list(item, "aliases", where)}), where)
+    files = [path, *sorted(path.parent.glob(f"{path.stem}.*{path.suffix}"))]
+    for extra in files[1:]:
+        _extra, items = load_entries(extra, "aliases")
+        for item, where in items:
+            check_keys(item, where, required={"id", "aliases"}, optional=set())
+            if item["id"] not in actors:
+                raise ConfigError(f"{where}: no actor {item['id']!r} in {path.name}")
+            add_aliases(item["id"], string_list(item, "aliases", where), where)
+    version = hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()[:8]
+    return Gazetteer(actors=actors, version=version,
                      _aliases=PhraseIndex(phrases, stemmed=None),
                      _alias_list=tuple((actor_id, alias) for alias, (actor_id, _, _) in phrases))
