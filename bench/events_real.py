@@ -157,6 +157,9 @@ def evaluate(articles: list[Article], taxonomy, gazetteer) -> tuple[Counter, lis
             if label.get("admin1"):
                 counts["admin1_labelled"] += 1
                 counts["admin1_right"] += _same_region(report["admin1"], label["admin1"])
+                if not _same_region(report["admin1"], label["admin1"]):
+                    errors.append(f"{article.key}: admin1 {report['admin1']} ({report['location']}) for "
+                                  f"{label['admin1']} ({label.get('location')})")
             if label.get("fatalities") is not None:
                 counts["fatalities_stated"] += 1
                 counts["fatalities_exact"] += report["killed"] == label["fatalities"]

@@ -63,11 +63,20 @@ def test_reports_of_one_strike_merge_and_others_stay_apart():
     assert match_score(report_row(event_date=date(2024, 11, 19), date_from=date(2024, 11, 19),
                                   date_to=date(2024, 11, 19)), event) is None
     assert match_score(report_row(location="Odesa", admin1="Odessa", latitude=46.48, longitude=30.73), event) is None
-    assert match_score(report_row(actor1="Ukraine", story_id=12), event) is None
+    # Actors keep apart only loosely matched places: at the same named town, one type and day are one event.
+    assert match_score(report_row(actor1="Ukraine", story_id=12), event) is not None
+    assert match_score(report_row(actor1="Ukraine", story_id=12, location="Chuhuiv", latitude=49.84,
+                                  longitude=36.69), event) is None
     # A report placed only in the country joins only an event of its own story.
     country_only = report_row(location="Ukraine", admin1=None, geo_precision="country", latitude=49.0, longitude=32.0)
     assert match_score({**country_only, "story_id": 99}, event) is None
     assert match_score(country_only, event) is not None
+    # ...or the only event of its type and country within its dates: there is nothing else it could be.
+    assert match_score({**country_only, "story_id": 99}, event, sole=True) is not None
+    assert best_event({**country_only, "story_id": 99}, [event]) is event
+    other = as_event([report_row(story_id=20, location="Odesa", admin1="Odessa", latitude=46.48, longitude=30.73)],
+                     event_id=5)
+    assert best_event({**country_only, "story_id": 99}, [event, other]) is None
 
 
 def test_a_report_joins_its_own_storys_event_first():

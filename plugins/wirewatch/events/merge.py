@@ -5,9 +5,12 @@ A report joins an event when all of these hold (otherwise it starts a new event)
 - dates within a day of each other (each side's day, or its range when the text was vague);
 - the same place: the same name; or both towns within `TOWN_RADIUS_KM`; or the same first-level
   region when either side is placed only to the region; or, when either is placed only to the
-  country, a report of the same story (the dedup step's story: a copy or an update of it);
-- no different actor 1 on both sides (a Russian strike and a Ukrainian strike on one town and day
-  are two events), unless the report belongs to one of the event's stories.
+  country, a report of the same story (the dedup step's story: a copy or an update of it), or the
+  only event of that type in that country within the dates (nothing else it could be);
+- when the places match only loosely (a nearby town, the region, the country), no different actor 1
+  on both sides (a Russian strike on Kharkiv and a Ukrainian one on a town nearby are two events),
+  unless the report belongs to one of the event's stories. At the same named place, one type and
+  day make one event whoever the reports name as its actor.
 Among events that qualify, the report joins the one of its own story, then the one at the same
 place, then the nearest in date, then the oldest. The event's fields are then recounted from all
 its reports (`summarise`): the most precise place, the most named actors, and for fatalities the
@@ -30,30 +33,40 @@ PRECISION_RANK = {"town": 3, "region": 2, "country": 1}
 Row = dict
 
 
-def match_score(report: Row, event: Row) -> float | None:
-    """How well `report` fits `event` (higher is better); None when the rule keeps them apart."""
-    if report["event_type"] != event["event_type"] or report["country"] != event["country"]:
-        return None
-    if report["date_from"] - DATE_WINDOW > event["date_to"] or report["date_to"] + DATE_WINDOW < event["date_from"]:
+def match_score(report: Row, event: Row, *, sole: bool = False) -> float | None:
+    """How well `report` fits `event` (higher is better); None when the rule keeps them apart.
+    `sole`: the event is the only one of the report's type and country within its dates."""
+    if not _comparable(report, event):
         return None
     same_story = report["story_id"] is not None and report["story_id"] in (event["story_ids"] or [])
-    place = _same_place(report, event, same_story)
+    place = _same_place(report, event, same_story or sole)
     if place is None:
         return None
-    if report["actor1"] and event["actor1"] and report["actor1"] != event["actor1"] and not same_story:
+    # At one named place an event is one row whoever the reports call its actor (ACLED's one event per
+    # type, place and day; and a sentence's first actor is sometimes its speaker). Matched more
+    # loosely (a nearby town, a region), a different actor 1 marks a different event.
+    if place < 2.0 and report["actor1"] and event["actor1"] and report["actor1"] != event["actor1"] \
+            and not same_story:
         return None
     days_apart = abs((report["event_date"] - event["event_date"]).days)
     return 4.0 * same_story + place - 0.1 * days_apart
 
 
-def _same_place(report: Row, event: Row, same_story: bool) -> float | None:
+def _comparable(report: Row, event: Row) -> bool:
+    """The same ACLED type and country, and dates within the window."""
+    return (report["event_type"] == event["event_type"] and report["country"] == event["country"]
+            and report["date_from"] - DATE_WINDOW <= event["date_to"]
+            and report["date_to"] + DATE_WINDOW >= event["date_from"])
+
+
+def _same_place(report: Row, event: Row, unambiguous: bool) -> float | None:
     """2 for the same name, 1 for a nearby town or the same region, 0.5 for a country-level match
-    within one story; None for different places."""
+    within one story or with the only event it could be; None for different places."""
     if report["location"].casefold() == event["location"].casefold():
         return 2.0
     precisions = {report["geo_precision"], event["geo_precision"]}
     if "country" in precisions:
-        return 0.5 if same_story else None
+        return 0.5 if unambiguous else None
     if precisions == {"town"}:
         near = distance_km(report["latitude"], report["longitude"], event["latitude"], event["longitude"])
         return 1.0 if near <= TOWN_RADIUS_KM else None
@@ -72,8 +85,9 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 def best_event(report: Row, candidates: Sequence[Row]) -> Row | None:
     """The event the report joins, or None for a new one."""
-    scored = [(score, -event["id"], event) for event in candidates
-              if (score := match_score(report, event)) is not None]
+    comparable = [event for event in candidates if _comparable(report, event)]
+    scored = [(score, -event["id"], event) for event in comparable
+              if (score := match_score(report, event, sole=len(comparable) == 1)) is not None]
     return max(scored, key=lambda s: (s[0], s[1]))[2] if scored else None
 
 

@@ -35,7 +35,7 @@ VAGUE = {"en": {"dozens": "dozens", "scores": "dozens", "hundreds": "hundreds", 
 QUALIFIERS = {
     "en": {"at least": "at least", "more than": "more than", "over": "more than", "about": "about",
            "around": "about", "roughly": "about", "some": "about", "nearly": "up to", "almost": "up to",
-           "up to": "up to"},
+           "up to": "up to", "as many as": "up to"},
     "de": {"mindestens": "at least", "mehr als": "more than", "über": "more than", "rund": "about",
            "etwa": "about", "ungefähr": "about", "fast": "up to", "knapp": "up to", "bis zu": "up to"},
 }
@@ -76,7 +76,8 @@ def _patterns(language: str) -> tuple[re.Pattern, ...]:
     flags = re.IGNORECASE
     return (
         # "at least 26 people were killed", "28 Menschen kamen ums Leben", "five soldiers wounded"
-        re.compile(rf"\b{number}\s+(?:[\w-]+\s+){{0,3}}?(?:(?:were|have been|had been|was|are|wurden|sind|seien|"
+        # (a clause between commas may stand before the verb: "12 people, mostly commuters, were killed")
+        re.compile(rf"\b{number}\s+(?:[\w-]+\s+){{0,3}}?(?:[\w-]+,[^,.;:]{{1,80}},\s+)?(?:(?:were|have been|had been|was|are|wurden|sind|seien|"
                    rf"waren|kamen)\s+)?(?:\w+\s+)?(?P<kind>{KILLED[language]}|{INJURED[language]})\b", flags),
         # "killing at least five", "tötete mindestens drei"
         re.compile(rf"\b{KILLING[language]}\s+{number}\b", flags),
@@ -191,7 +192,8 @@ def event_facts(text: str, spans: tuple[tuple[int, int], ...], *, language: str,
 # "at least 14 killed in the city this month", "insgesamt", "seit Kriegsbeginn".
 RUNNING_TOLL = {
     "en": re.compile(r"\bsince (?:the (?:start|beginning|outbreak) of |the )?(?:war|conflict|invasion|fighting|"
-                     r"offensive|october|february|\d{4})|\bin total\b|\bso far (?:this|in the) (?:year|war)|"
+                     r"offensive|\d{4})|\bsince (?:late |early |mid-?)?(?:january|february|march|april|may|june|july|"
+                     r"august|september|october|november|december)\b|\bin total\b|\bso far (?:this|in the) (?:year|war)|"
                      r"\boverall toll|\bcumulative|\bthroughout the war|\bduring the war\b|"
                      r"\b(?:this|last) (?:week|month|year)\b|\bin recent (?:days|weeks|months)|"
                      r"\bover the (?:past|last) (?:few )?(?:days|weeks|months|years?)", re.IGNORECASE),

@@ -31,14 +31,17 @@ from wirewatch.tagging.actors import Gazetteer
 from wirewatch.tagging.facts import EventFacts, event_facts
 from wirewatch.tagging.geo import Place, country_centroid, places_in
 from wirewatch.tagging.topics import Topic, TopicMatch
+from wirewatch.text import sentence_spans
 
 ACTING_KINDS = ("country", "organization", "group")
 # "MOSCOW, Nov 19 (Reuters) — ", "KYIV — ", "MINSK/VIENNA, Nov 21 — ": where the story was filed.
 DATELINE = re.compile(r"^\s*[A-ZÀ-Þ][A-ZÀ-Þ'’./ -]{2,}(?:,[^—–\n]{0,40})?\s*[—–-]+\s*")
 PRECISION_RANK = {"town": 2.0, "region": 1.5, "country": 1.0}
 # A place right after one of these words is where something happened.
+# "in northwestern Pakistan", "im Norden von Mali": a compass word may stand between.
 LOCATIVE = re.compile(r"(?:\b(?:in|on|at|near|outside|around|across|over|into|towards|im|bei|nahe|auf|über|um|"
                       r"nördlich|südlich|östlich|westlich|von)\s+(?:the\s+|der\s+|dem\s+|den\s+)?"
+                      r"(?:(?:north|south|east|west|central|nord|süd|ost|west|zentral)[\w-]*\s+(?:von\s+)?)?"
                       r"(?:(?:city|town|village|region|province|Stadt|Region|Provinz|Gebiet)\s+(?:of\s+)?)?)$",
                       re.IGNORECASE)
 
@@ -51,6 +54,9 @@ INTERCEPTED = {
                      re.IGNORECASE),
 }
 DISRUPTED = ("Strategic developments", "Disrupted weapons use")
+# A planted bomb set off by its carrier is ACLED's "Suicide bomb", not "Remote explosive/landmine/IED".
+SUICIDE = {"en": re.compile(r"\bsuicide\b|\bblew (?:him|her|them)sel(?:f|ves) up", re.IGNORECASE),
+           "de": re.compile(r"Selbstmord|sprengte sich|sprengten sich", re.IGNORECASE)}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -93,6 +99,8 @@ def event_reports(match: TopicMatch, topic: Topic, *, title: str | None, text: s
     place = event_place(sentences, title or "", countries, gazetteer)
     if place is None:
         return []
+    if place.precision == "country":  # "in northwestern Pakistan": the lead may name the town
+        place = _within(place, [*sentences[1:], *_lead(text)], countries, gazetteer) or place
     elsewhere: dict[str, tuple[Place, list[tuple[int, int]]]] = {}
     for span in spans[1:]:
         other = _own_place(text[span[0]:span[1]], countries, gazetteer)
@@ -116,6 +124,9 @@ def _report(match: TopicMatch, topic: Topic, place: Place, spans: list[tuple[int
     intercepted = INTERCEPTED.get(language)
     if kind[0] == "Explosions/Remote violence" and intercepted and all(intercepted.search(s) for s in sentences):
         kind = DISRUPTED
+    elif kind[1] == "Remote explosive/landmine/IED" and (suicide := SUICIDE.get(language)) \
+            and any(suicide.search(s) for s in (*sentences, title or "")):
+        kind = (kind[0], "Suicide bomb")
     return _from_facts(match, topic, kind, place, facts, sentences, title, published, gazetteer)
 
 
@@ -135,6 +146,19 @@ def _from_facts(match: TopicMatch, topic: Topic, kind: tuple[str, str | None], p
                        longitude=place.longitude, geo_precision=place.precision, actor1=actor1, actor2=actor2,
                        killed=facts.killed, killed_qualifier=facts.killed_qualifier, injured=facts.injured,
                        injured_qualifier=facts.injured_qualifier, notes=sentences[0][:500])
+
+
+def _within(country: Place, texts: list[str], countries: frozenset[str], gazetteer: Gazetteer) -> Place | None:
+    """The first town or region of `country` that `texts` put something at (after a locative)."""
+    for text in texts:
+        place = _own_place(text, countries | {country.country}, gazetteer)
+        if place is not None and place.country == country.country:
+            return place
+    return None
+
+
+def _lead(text: str, count: int = 3) -> list[str]:
+    return [text[start:end] for start, end in sentence_spans(text)[:count]]
 
 
 def _own_place(sentence: str, countries: frozenset[str], gazetteer: Gazetteer) -> Place | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -62,6 +62,10 @@ def _tagger(taxonomy_path: Path, gazetteer_path: Path) -> tuple[Taxonomy, Gazett
     return taxonomy, gazetteer, f"{taxonomy.version}+{gazetteer.version}"
 
 
+# The topic whose evidence is the article's casualty sentences.
+CASUALTIES_TOPIC = "casualties"
+
+
 def tag_article(article: dict, taxonomy: Taxonomy, gazetteer: Gazetteer) -> Tags:
     """Topics (with their event facts) and actors of one article."""
     tokens = tokenize(article["text"])  # one tokenization for topics and actors
@@ -77,6 +81,12 @@ def tag_article(article: dict, taxonomy: Taxonomy, gazetteer: Gazetteer) -> Tags
                for report in event_reports(m, by_id[m.topic_id], title=article["title"], text=article["text"],
                                            language=language, published=article["published"], gazetteer=gazetteer,
                                            countries=countries)]
+    toll = events.get(CASUALTIES_TOPIC)
+    if reports and toll and toll.killed is not None and all(r.killed is None for r in reports):
+        # The toll the article gives in sentences of its own ("21 people were killed") is its main event's.
+        reports[0] = replace(reports[0], killed=toll.killed, killed_qualifier=toll.killed_qualifier,
+                                         injured=reports[0].injured if reports[0].injured is not None else toll.injured,
+                                         injured_qualifier=reports[0].injured_qualifier or toll.injured_qualifier)
     return Tags(topics, actors, events, reports)
 
 
