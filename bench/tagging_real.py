@@ -3,7 +3,9 @@
     python bench/tagging_real.py [--language en|de] [--pages DIR] [--show-errors]
 
 bench/tagging/real/<language>.yaml labels every English or German page of the set (topics per
-page, most none; whether it is about armed conflict; fatalities and places). Each page's truth
+page, most none; whether it is about armed conflict; fatalities and places), and for further
+languages openly licensed texts kept beside them in texts.<language>.jsonl (items with `id:`
+instead of `page:`, and a `split:`, tuning or heldout, reported apart). Each page's truth
 text is tagged with the taxonomy in the page's language, as the tag step does, and compared:
   - non-conflict articles given any topic (goal: at most 2 %);
   - on conflict articles, topic precision and recall (micro, over page-topic pairs);
@@ -15,10 +17,12 @@ text is tagged with the taxonomy in the page's language, as the tag step does, a
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import yaml
 
@@ -38,12 +42,27 @@ def load_labels(language: str) -> list[dict]:
     return yaml.safe_load((LABELS / f"{language}.yaml").read_text(encoding="utf-8"))
 
 
+def labelled_languages() -> list[str]:
+    return sorted(p.stem for p in LABELS.glob("*.yaml") if len(p.stem) == 2)
+
+
+def load_texts(language: str) -> dict[str, SimpleNamespace]:
+    """The openly licensed texts of a language's labels, by id, shaped as real pages."""
+    path = LABELS / f"texts.{language}.jsonl"
+    if not path.exists():
+        return {}
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return {row["id"]: SimpleNamespace(title=row["title"], text=row["text"],
+                                       published=datetime.fromisoformat(row["published"]) if row.get("published")
+                                       else None) for row in rows}
+
+
 def evaluate(taxonomy, labels: list[dict], pages: dict[str, realpages.RealPage], language: str) -> dict:
     """Counts of the comparison, and the errors page by page."""
     counts: Counter = Counter()
     errors = []
     for item in labels:
-        page = pages[item["page"]]
+        page = pages[item.get("page") or item["id"]]
         year = (page.published or datetime.now()).year
         assessed = taxonomy.assess(page.title, page.text, year=year, language=language)
         relevance, found = assessed.relevance, {m.topic_id for m in assessed.topics}
@@ -61,7 +80,7 @@ def evaluate(taxonomy, labels: list[dict], pages: dict[str, realpages.RealPage],
             counts["non_conflict_tagged"] += bool(found)
             counts["non_conflict_fp"] += len(found)
         if found != truth or conflict != relevance.conflict:
-            errors.append((item["page"], conflict, relevance, sorted(found - truth), sorted(truth - found)))
+            errors.append((item.get("page") or item["id"], conflict, relevance, sorted(found - truth), sorted(truth - found)))
     return {"counts": counts, "errors": errors}
 
 
@@ -104,7 +123,7 @@ def report(language: str, result: dict, *, show_errors: bool) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--language", choices=("en", "de"), action="append",
+    parser.add_argument("--language", action="append",
                         help="which labelled language (repeatable; default: every labelled one)")
     parser.add_argument("--pages", type=Path, default=realpages.DEFAULT_SET, help="the real-pages set")
     parser.add_argument("--config", type=Path, default=ROOT / "config", help="folder with topics.yaml")
@@ -113,8 +132,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     taxonomy = load_taxonomy(args.config / "topics.yaml")
     pages = {p.key: p for p in realpages.load(args.pages)}
-    for language in args.language or sorted(p.stem for p in LABELS.glob("*.yaml")):
-        report(language, evaluate(taxonomy, load_labels(language), pages, language), show_errors=args.show_errors)
+    for language in args.language or labelled_languages():
+        labels, texts = load_labels(language), load_texts(language)
+        splits = sorted({item.get("split") for item in labels if item.get("split")})
+        for split in splits or [None]:
+            part = [item for item in labels if item.get("split") == split]
+            name = f"{language} {split}" if split else language
+            report(name, evaluate(taxonomy, part, {**pages, **texts}, language), show_errors=args.show_errors)
     return 0
 
 
