@@ -37,7 +37,9 @@ def results():
 
 
 # language: (most non-conflict pages tagged, least precision, least recall, least exact figures share)
-FLOORS = {"en": (4, 0.62, 0.93, 0.83), "de": (2, 0.73, 0.77, 0.61)}
+# Recall floors fell when the labels gained the bombings and attacks-on-civilians topics (issue 23):
+# a reporter machine-gunned by a tank crew (en) and a settler attack on a village (de) are now labels.
+FLOORS = {"en": (4, 0.80, 0.88, 0.83), "de": (2, 0.83, 0.74, 0.61)}
 
 
 @pytest.mark.parametrize("language", FLOORS)
