@@ -139,6 +139,15 @@ def test_a_dateline_and_a_person_are_not_the_place():
     assert ukraine.precision == "country" and (round(ukraine.latitude), round(ukraine.longitude)) == (49, 32)
 
 
+def test_a_speaker_is_neither_the_place_nor_the_actor():
+    from wirewatch.tagging.reports import event_actors
+    sentence = "Seoul says North Korean soldiers have moved up to the Kursk front, some already fighting."
+    assert event_place([sentence], "", gazetteer=GAZETTEER).name == "Kursk"
+    assert event_actors(GAZETTEER, sentence, "", "RU")[0] == "North Korea"
+    # Without the speech verb the capital is a place again.
+    assert event_place(["Drones struck Seoul overnight."], "", gazetteer=GAZETTEER).name == "Seoul"
+
+
 def test_a_running_war_toll_is_not_the_events_toll():
     sentence = "More than 10,000 civilians have been killed since the war began, the UN said."
     assert event_facts(sentence, ((0, len(sentence)),), language="en", published=T0).killed is None

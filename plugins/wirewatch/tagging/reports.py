@@ -39,11 +39,18 @@ DATELINE = re.compile(r"^\s*[A-ZÀ-Þ][A-ZÀ-Þ'’./ -]{2,}(?:,[^—–\n]{0,40
 PRECISION_RANK = {"town": 2.0, "region": 1.5, "country": 1.0}
 # A place right after one of these words is where something happened.
 # "in northwestern Pakistan", "im Norden von Mali": a compass word may stand between.
-LOCATIVE = re.compile(r"(?:\b(?:in|on|at|near|outside|around|across|over|into|towards|im|bei|nahe|auf|über|um|"
+LOCATIVE = re.compile(r"(?:\b(?:in|on|at|near|outside|around|across|over|into|to|towards|im|bei|nahe|auf|über|um|"
                       r"nördlich|südlich|östlich|westlich|von)\s+(?:the\s+|der\s+|dem\s+|den\s+)?"
                       r"(?:(?:north|south|east|west|central|nord|süd|ost|west|zentral)[\w-]*\s+(?:von\s+)?)?"
                       r"(?:(?:city|town|village|region|province|Stadt|Region|Provinz|Gebiet)\s+(?:of\s+)?)?)$",
                       re.IGNORECASE)
+
+# A place followed by a speech verb is a speaker, not where the event happened: "Seoul says North
+# Korean soldiers have moved up to the Kursk front", "Moskau erklärte".
+SPEAKER = re.compile(r"(?:['’]s)?\s+(?:has\s+|have\s+|had\s+|hat\s+|habe\s+)?(?:say|says|said|told|tells|claim|claims|"
+                     r"claimed|warn|warns|warned|accuse|accuses|accused|announce|announces|announced|deny|denies|"
+                     r"denied|insist|insists|insisted|confirm|confirms|confirmed|sagt|sagte|sagten|erklärt|erklärte|"
+                     r"erklärten|teilte|warnte|warnt|bestätigte|dementierte|wirft|warf)\b", re.IGNORECASE)
 
 # ACLED codes a strike stopped in the air as "Disrupted weapons use" (Strategic developments), not
 # as the strike: evidence that only tells of drones or missiles intercepted or shot down.
@@ -190,7 +197,9 @@ def event_place(sentences: list[str], title: str, countries: frozenset[str] = fr
                 at = _position(text, place.name, blocked)
                 # A country named without "in", "into", "across"… is a party or a speaker ("Russia
                 # said", "Ukraine's army"), not where the event happened.
-                if at is not None and (place.precision != "country" or _locative(text, at)):
+                if at is None or SPEAKER.match(text, at + len(place.name)):
+                    continue
+                if place.precision != "country" or _locative(text, at):
                     candidates.append((_place_score(text, at, place), -order, place))
         if candidates:
             return max(candidates, key=lambda c: (c[0], c[1]))[2]
@@ -217,7 +226,9 @@ def _place_score(text: str, at: int, place: Place) -> float:
 
 def event_actors(gazetteer: Gazetteer, sentence: str, title: str, place_country: str) -> tuple[str | None, str | None]:
     """(actor 1, actor 2): who acted, and on whom, as the gazetteer names them."""
-    named = [gazetteer.actors[actor_id] for _, _, actor_id in gazetteer.named_in(sentence)]
+    # The source of a claim ("Seoul says North Korean soldiers…") is not who acted.
+    named = [gazetteer.actors[actor_id] for _, end, actor_id in gazetteer.named_in(sentence)
+             if not SPEAKER.match(sentence, end)]
     acting = [actor for actor in named if actor.kind in ACTING_KINDS]
     in_title = [gazetteer.actors[actor_id] for _, _, actor_id in gazetteer.named_in(title)] if title else []
     # The evidence sentence first; the headline when the sentence names no one ("Russian missiles hit …").
