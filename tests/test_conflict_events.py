@@ -131,6 +131,25 @@ def test_drones_shot_down_are_disrupted_weapons_use_not_a_strike():
     assert (report.event_type, report.sub_event_type) == ("Strategic developments", "Disrupted weapons use")
 
 
+def test_drones_mostly_shot_down_are_still_a_strike():
+    text = "Russia launched 50 drones at Odesa overnight; most of them were shot down, the air force said."
+    title = "Russian drone attack on Odesa"
+    [match] = [m for m in TAXONOMY.tag(title, text, year=2024) if m.topic_id == "drone-strikes"]
+    [report] = event_reports(match, TOPICS["drone-strikes"], title=title, text=text, language="en", published=T0,
+                             gazetteer=GAZETTEER)
+    assert (report.event_type, report.sub_event_type) == ("Explosions/Remote violence", "Air/drone strike")
+
+
+def test_a_written_date_is_the_events_day_unless_it_is_to_come():
+    from wirewatch.tagging.facts import event_date
+    published = date(2006, 2, 10)
+    assert event_date("Am Donnerstag, 26.01.2006, sprengte sich ein Attentäter", published, "de") == date(2006, 1, 26)
+    assert event_date("On 26 January a bomb went off", published, "en") == date(2006, 1, 26)
+    assert event_date("Am 12. Dezember explodierte eine Bombe", published, "de") == date(2005, 12, 12)
+    # A date to come is not the event's; the weekday then decides.
+    assert event_date("Talks on 15 February follow the strike on Thursday", published, "en") == date(2006, 2, 9)
+
+
 def test_a_dateline_and_a_person_are_not_the_place():
     assert event_place(["MOSCOW, Nov 19 (Agency) — Drones struck a fuel depot in Bryansk overnight."], "").name == "Bryansk"
     assert [p.name for p in places("President Vladimir Putin said the strikes would go on.")] == []

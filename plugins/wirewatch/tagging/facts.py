@@ -20,6 +20,8 @@ from functools import lru_cache
 
 from wirewatch.tagging.geo import Place, places_in
 
+ONE_DAY = timedelta(days=1)
+
 NUMBER_WORDS = {
     "en": {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
            "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
@@ -131,6 +133,18 @@ RELATIVE_DAYS = {"en": {"yesterday": 1, "today": 0, "overnight": 0, "last night"
                  "de": {"gestern": 1, "heute": 0, "vorgestern": 2, "in der nacht": 0}}
 
 
+MONTHS = {
+    "en": ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december"],
+    "de": ["januar", "februar", "märz", "april", "mai", "juni", "juli", "august", "september", "oktober",
+           "november", "dezember"],
+}
+# Dates written out: "26 January", "January 26, 2006", "26. Januar 2006", "26.01.2006", "2006-01-26".
+_NUMERIC_DATE = re.compile(r"\b(?:(\d{1,2})\.(\d{1,2})\.(\d{4})|(\d{4})-(\d{2})-(\d{2}))\b")
+_MONTH_DATE = {language: re.compile(
+    rf"\b(?:(\d{{1,2}})(?:st|nd|rd|th)?\.?\s+(?:of\s+)?({'|'.join(names)})|({'|'.join(names)})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b)"
+    rf"(?:,?\s+(\d{{4}}))?") for language, names in MONTHS.items()}
+
 # One pattern per language for each kind of day word: a sentence is searched twice, not once per word.
 _WEEKDAY = {language: re.compile(rf"\b({'|'.join(names)})\b") for language, names in WEEKDAYS.items()}
 _RELATIVE_DAY = {language: re.compile(rf"\b({'|'.join(map(re.escape, days))})\b")
@@ -144,11 +158,38 @@ def event_date(text: str, published: datetime | date | None, language: str = "en
         return None
     day = published.date() if isinstance(published, datetime) else published
     lowered = text.lower()
+    if (written := _written_date(lowered, day, language)) is not None:
+        return written
     if named := _WEEKDAY[language].search(lowered):
         index = WEEKDAYS[language].index(named.group(1))
         return day - timedelta(days=(day.weekday() - index) % 7)
     if relative := _RELATIVE_DAY[language].search(lowered):
         return day - timedelta(days=RELATIVE_DAYS[language][relative.group(1)])
+    return None
+
+
+def _written_date(lowered: str, published: date, language: str) -> date | None:
+    """The first date written out in a sentence that is not after publication (a date to come,
+    "talks on 5 December", is no event's day); without a year, the nearest such day."""
+    candidates: list[tuple[int, int, int | None]] = []
+    for match in _NUMERIC_DATE.finditer(lowered):
+        d, m, y = (match.group(1), match.group(2), match.group(3)) if match.group(1) else (
+            match.group(6), match.group(5), match.group(4))
+        candidates.append((match.start(), int(m), int(y), int(d)))
+    for match in _MONTH_DATE[language].finditer(lowered):
+        d, month = (match.group(1), match.group(2)) if match.group(1) else (match.group(4), match.group(3))
+        year = int(match.group(5)) if match.group(5) else None
+        candidates.append((match.start(), MONTHS[language].index(month) + 1, year, int(d)))
+    for _start, month, year, day_of_month in sorted(candidates):
+        try:
+            found = date(year or published.year, month, day_of_month)
+            # "12 December" in a February article is last year's; "15 February" then is to come.
+            if year is None and (found - published).days > 183:
+                found = date(published.year - 1, month, day_of_month)
+        except ValueError:
+            continue
+        if found <= published + ONE_DAY:
+            return found
     return None
 
 

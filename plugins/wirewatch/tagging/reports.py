@@ -61,6 +61,12 @@ INTERCEPTED = {
                      re.IGNORECASE),
 }
 DISRUPTED = ("Strategic developments", "Disrupted weapons use")
+# "Most of them were intercepted": the rest got through, so the strike happened.
+PARTLY = {
+    "en": re.compile(r"\b(?:most|majority|all but|bulk|many|some|several|\d+ of (?:the )?\d+)\b", re.IGNORECASE),
+    "de": re.compile(r"(?:gr[öo](?:ß|ss)te(?:n)? Teil|Gro(?:ß|ss)teil|die meisten|Mehrheit|einige|viele|"
+                     r"\b\d+ (?:von|der) \d+)", re.IGNORECASE),
+}
 # A planted bomb set off by its carrier is ACLED's "Suicide bomb", not "Remote explosive/landmine/IED".
 SUICIDE = {"en": re.compile(r"\bsuicide\b|\bblew (?:him|her|them)sel(?:f|ves) up", re.IGNORECASE),
            "de": re.compile(r"Selbstmord|sprengte sich|sprengten sich", re.IGNORECASE)}
@@ -129,7 +135,9 @@ def _report(match: TopicMatch, topic: Topic, place: Place, spans: list[tuple[int
     facts = event_facts(text, tuple(spans), language=language, published=published, countries=countries)
     kind = (topic.acled_event_type, topic.acled_sub_event_type)
     intercepted = INTERCEPTED.get(language)
-    if kind[0] == "Explosions/Remote violence" and intercepted and all(intercepted.search(s) for s in sentences):
+    partly = PARTLY.get(language)
+    if kind[0] == "Explosions/Remote violence" and intercepted and all(intercepted.search(s) for s in sentences) \
+            and not (partly and any(partly.search(s) for s in sentences)):
         kind = DISRUPTED
     elif kind[1] == "Remote explosive/landmine/IED" and (suicide := SUICIDE.get(language)) \
             and any(suicide.search(s) for s in (*sentences, title or "")):
