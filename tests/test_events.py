@@ -38,6 +38,13 @@ def test_places_resolve_to_country_and_coordinates():
     assert found["Gaza"].country == "PS" and found["Ukraine"].country == "UA"
 
 
+def test_a_german_noun_is_no_town():
+    # "Namen" is also Namur's German name, "Essen" a city: after an article they are nouns.
+    assert places("Sie handelten im Namen der Regierung.") == []
+    assert places("Das Essen war kalt.") == []
+    assert [p.name for p in places("Raketen trafen Essen und Kiew.")] == ["Essen", "Kiew"]
+
+
 def test_the_event_day_relative_to_publication():
     published = date(2026, 12, 3)  # a Thursday
     assert event_date("The strike on Sunday hit a school.", published) == date(2026, 11, 29)

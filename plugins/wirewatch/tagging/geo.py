@@ -25,6 +25,10 @@ PRECISIONS = ("town", "region", "country")
 # A word that begins a sentence is capitalised whatever it is ("Along the front…", "Puma vehicles…"):
 # there, a one-word town name counts only for a town at least this large.
 SENTENCE_START_MIN_POPULATION = 100_000
+# German nouns are capitalised, and some are also towns' names ("im Namen" is not in Namur, "das
+# Essen" not in Essen): a town's name right after an article is the noun. German towns take none.
+NOUN_ARTICLE = re.compile(r"\b(?:der|die|das|dem|den|des|ein|eine|einen|einem|eines|einer|im|am|vom|zum|zur|beim|"
+                          r"ins|kein|keine|keinen)\s+$", re.IGNORECASE)
 # Capitalised words that follow a place without being part of a name: "Kyiv Monday", "Gaza November".
 CALENDAR_WORDS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "montag", "dienstag",
                   "mittwoch", "donnerstag", "freitag", "samstag", "sonntag", "january", "february", "march", "april",
@@ -202,8 +206,11 @@ def places(text: str, countries: frozenset[str] = frozenset()) -> list[Place]:
                 if size == 1 and entry.precision == "town" and start + 1 < len(words) \
                         and words[start + 1].lower() not in CALENDAR_WORDS:
                     continue  # a town name before another name is a person's or a body's: "Vladimir Putin"
+                at = match.start() + len(" ".join(words[:start])) + (1 if start else 0)
                 if (size == 1 and entry.precision == "town" and entry.population < SENTENCE_START_MIN_POPULATION
-                        and _starts_sentence(text, match.start() + len(" ".join(words[:start])))):
+                        and _starts_sentence(text, at)):
+                    continue
+                if size == 1 and entry.precision == "town" and NOUN_ARTICLE.search(text, max(0, at - 8), at):
                     continue
                 found[name] = (match.start(), _place(name, entry))
                 break
