@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from wirewatch.config import ConfigError, check_keys, check_unique_ids, load_entries, string_list
-from wirewatch.tagging.matching import WORD, PhraseIndex, Tokens, tokenize
+from wirewatch.tagging.matching import WORD, PhraseIndex, Tokens, stems, tokenize
 from wirewatch.text import letters_and_digits
 
 # Sentences whose actors `named_in` remembers (then it starts afresh).
@@ -47,7 +47,8 @@ class Gazetteer:
     version: str
     # alias -> (actor id, alias as written, case-sensitive?), every alias in one automaton
     _aliases: PhraseIndex[tuple[str, str, bool]]
-    _alias_list: tuple[tuple[str, str], ...]
+    # (actor id, alias, language of its file: None for the main file's)
+    _alias_list: tuple[tuple[str, str, str | None], ...]
     lead_sentences: int = 2
     _named: dict[str, tuple] = field(default_factory=dict, compare=False, repr=False)
 
@@ -85,9 +86,21 @@ class Gazetteer:
             self._named[text] = found
         return found
 
-    def aliases_of(self, kind: str) -> list[str]:
-        """Every name and alias of the actors of one kind (for taxonomy phrases like `@country`)."""
-        return [alias for actor_id, alias in self._alias_list if self.actors[actor_id].kind == kind]
+    def aliases_of(self, kind: str, language: str | None = None) -> list[str]:
+        """Every name and alias of the actors of one kind (for taxonomy phrases like `@country`): those
+        of `language`'s own file (`actors.<language>.yaml`) if it has one, else the main file's. One
+        language's names read in another's stems are traps: French "Mali" -> "mal", Spanish "Paris" -> "para"."""
+        own = language is not None and any(lang == language for _, _, lang in self._alias_list)
+        found = []
+        for actor_id, alias, lang in self._alias_list:
+            if self.actors[actor_id].kind != kind or lang not in (None, language if own else None):
+                continue
+            if own and lang is None:  # a main-file name the language writes alike ("Iran"), if its stems keep it
+                words = [w.lower() for w in WORD.findall(alias)]
+                if stems(words, language) != words:
+                    continue
+            found.append(alias)
+        return found
 
     def _scan(self, text: str, tokens: Tokens):
         """(actor id, alias as it appears, sentence) per mention."""
@@ -124,8 +137,9 @@ def load_gazetteer(path: Path) -> Gazetteer:
     actors: dict[str, Actor] = {}
     owner: dict[str, str] = {}
     phrases: list[tuple[str, tuple[str, str, bool]]] = []
+    languages: list[str | None] = []
 
-    def add_aliases(actor_id: str, aliases: list[str], where: str) -> None:
+    def add_aliases(actor_id: str, aliases: list[str], where: str, language: str | None = None) -> None:
         for alias in aliases:
             # Aliases written in capitals (US, UN, DPRK) must appear in capitals.
             case_sensitive = alias.isupper()
@@ -136,6 +150,7 @@ def load_gazetteer(path: Path) -> Gazetteer:
                 raise ConfigError(f"{where}: alias {alias!r} already belongs to {owner[key]!r}")
             owner[key] = actor_id
             phrases.append((alias, (actor_id, alias, case_sensitive)))
+            languages.append(language)
 
     for item, where in located:
         check_keys(item, where, required={"id", "name", "kind", "aliases"}, optional={"iso"})
@@ -154,8 +169,9 @@ def load_gazetteer(path: Path) -> Gazetteer:
             check_keys(item, where, required={"id", "aliases"}, optional=set())
             if item["id"] not in actors:
                 raise ConfigError(f"{where}: no actor {item['id']!r} in {path.name}")
-            add_aliases(item["id"], string_list(item, "aliases", where), where)
+            add_aliases(item["id"], string_list(item, "aliases", where), where, extra.suffixes[-2].lstrip("."))
     version = hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()[:8]
     return Gazetteer(actors=actors, version=version,
                      _aliases=PhraseIndex(phrases, stemmed=None),
-                     _alias_list=tuple((actor_id, alias) for alias, (actor_id, _, _) in phrases))
+                     _alias_list=tuple((actor_id, alias, language)
+                                       for (alias, (actor_id, _, _)), language in zip(phrases, languages)))

@@ -11,6 +11,7 @@ A phrase ending in `*` matches any word starting with its last word ("Iskander*"
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -43,7 +44,8 @@ class _Lemmatizer:
         self._analyzer = pymorphy3.MorphAnalyzer(lang=language)
 
     def stemWords(self, words: list[str]) -> list[str]:  # noqa: N802 (Snowball's name)
-        return [self._analyzer.parse(word)[0].normal_form for word in words]
+        # The dictionaries spell the apostrophe ' ("об'єкт"); words keep it as the letter ʼ.
+        return [self._analyzer.parse(word.replace("ʼ", "'"))[0].normal_form for word in words]
 
 
 @lru_cache(maxsize=None)
@@ -77,6 +79,24 @@ def stem(word: str, language: str = "en") -> str:
     return stems([word], language)[0]
 
 
+# Arabic is written with and without hamza seats, alef maqsura, teh marbuta, harakat and tatweel:
+# one form of each, in text and phrases alike, before stemming. Other scripts are left as they are.
+_ARABIC_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه", "\u0640": None,
+                              **{chr(c): None for c in (*range(0x064B, 0x0653), 0x0670)}})
+_ARABIC = re.compile(r"[\u0600-\u06ff]")
+# "والجيش", "فالقوات": the conjunction before the article is not part of the word.
+_CONJUNCTION_ARTICLE = re.compile(r"(?<![^ ])[وف](?=ال[^ ]{2})")
+# Ukrainian writes its apostrophe as ' or ’ as well as ʼ: inside a word it is ʼ, a letter.
+_APOSTROPHE = re.compile(r"(?<=[а-яіїєґ])['’](?=[а-яіїєґ])", re.IGNORECASE)
+
+
+def fold(joined: str) -> str:
+    """Space-joined lower-case words in the forms the matchers compare (Arabic spellings folded)."""
+    if not _ARABIC.search(joined):
+        return joined
+    return _CONJUNCTION_ARTICLE.sub("", joined.translate(_ARABIC_FOLD))
+
+
 class Tokens:
     """The words of a text, lower-cased, with the sentence each is in; the space-joined forms the
     automata scan (plain or stemmed) and the words' character spans are made on first use."""
@@ -86,12 +106,13 @@ class Tokens:
         self.sentences = sentence_spans(text) if with_sentences and text.strip() else [(0, len(text))]
         words: list[str] = []
         sentence_of: list[int] = []
+        scanned = _APOSTROPHE.sub("ʼ", text) if "'" in text or "’" in text else text  # same length: spans hold
         for index, (start, end) in enumerate(self.sentences):
-            found = WORD.findall(text, start, end)
+            found = WORD.findall(scanned, start, end)
             words += found
             sentence_of += [index] * len(found)
         # One lower() for the whole text: per-word calls cost more than the matching.
-        self.words = " ".join(words).lower().split(" ") if words else []
+        self.words = fold(" ".join(words).lower()).split(" ") if words else []
         self.sentence_of = sentence_of
         self._joined: dict[str | None, tuple[str, list[int]]] = {}
         self._spans: list[tuple[int, int]] | None = None
@@ -109,7 +130,7 @@ class Tokens:
     def spans(self) -> list[tuple[int, int]]:
         """Character spans of the words in the text."""
         if self._spans is None:
-            self._spans = [m.span() for m in WORD.finditer(self.text)]
+            self._spans = [m.span() for m in WORD.finditer(_APOSTROPHE.sub("ʼ", self.text))]
         return self._spans
 
 
@@ -121,7 +142,7 @@ def phrase_forms(phrase: str, *, stemmed: str | None) -> tuple[tuple[str, ...], 
     """A phrase as the word forms it matches (stems of language `stemmed`, or the words when
     None), and whether it is a prefix phrase (`word*`)."""
     prefix = phrase.rstrip().endswith("*")
-    words = [w.lower() for w in WORD.findall(phrase)]
+    words = fold(" ".join(WORD.findall(_APOSTROPHE.sub("ʼ", phrase))).lower()).split()
     if stemmed:
         # A prefix is stemmed too: text words are stems, and "missiles" stems to "missil".
         words = stems(words, stemmed)

@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 from wirewatch.tagging.actors import KINDS, Gazetteer, load_gazetteer
 from wirewatch.config import ConfigError, check_keys, check_unique_ids, load_entries, string_list
@@ -52,6 +52,11 @@ MAX_EVIDENCE = 10
 # Four-digit numbers from here up to the article's year are years ("1,900 troops" is two tokens).
 PAST_YEAR_FLOOR = 1900
 YEAR_WORD = re.compile(r"(?<= )(\d{4})(?= )")
+# "more than 2000 residents", "более 2000 жителей" count, they name no year; nor does "Zapad-2025".
+QUANTITY_BEFORE = re.compile(
+    r" (?:more than|over|about|around|nearly|almost|some|at least|up to|mehr als|etwa|rund|fast|über|mindestens|"
+    r"knapp|plus de|près de|environ|moins de|au moins|más de|menos de|cerca de|unos|unas|alrededor de|al menos|"
+    r"более|около|свыше|почти|менее|не менее|порядка|понад|близько|майже|щонайменше|не менше|أكثر من|نحو|حوالي) $")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -280,8 +285,14 @@ class Taxonomy:
         if self.past_years:
             # Found in the joined words, not word by word: most sentences name no year at all.
             joined, starts = tokens.joined(None)
-            found.update(tokens.sentence_of[bisect.bisect_right(starts, match.start(1)) - 1]
-                         for match in YEAR_WORD.finditer(joined) if PAST_YEAR_FLOOR <= int(match.group(1)) < year)
+            for match in YEAR_WORD.finditer(joined):
+                if not PAST_YEAR_FLOOR <= int(match.group(1)) < year:
+                    continue
+                index = bisect.bisect_right(starts, match.start(1)) - 1
+                begin = tokens.spans[index][0]
+                if (begin and tokens.text[begin - 1] in "-‑–") or QUANTITY_BEFORE.search(joined, 0, match.start(1)):
+                    continue
+                found.add(tokens.sentence_of[index])
         if rules.background is not None:
             found.update(tokens.sentence_of[first] for first, _last, _ in rules.background.occurrences(tokens))
         return found
@@ -349,7 +360,7 @@ def load_taxonomy(path: Path, gazetteer: Gazetteer | None = None) -> Taxonomy:
     for file, (lang, lang_data, rules, _entries) in zip(files, sources):
         if lang in compiled:
             raise ConfigError(f"{file}: phrase lists for language {lang!r} are given twice")
-        compiled[lang] = _compile(lang, rules, lang_data, kinds, str(file))
+        compiled[lang] = _compile(lang, rules, lang_data, kinds(lang), str(file))
     # The version changes whenever a file does, so re-tagging knows what is stale.
     digest = hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()[:12]
     return Taxonomy(version=f"{data.get('version', '0')}+{digest}", topics=tuple(topics),
@@ -409,14 +420,15 @@ def _compile(language: str, topic_rules: list[dict[str, list[str]]], data: dict,
         if not_negations else None)
 
 
-def _actor_phrases(located: list, gazetteer: Gazetteer | None, path: Path) -> dict[str, list[str]]:
-    """`@kind` -> the aliases of the gazetteer's actors of that kind, if the taxonomy uses any."""
+def _actor_phrases(located: list, gazetteer: Gazetteer | None, path: Path) -> Callable[[str], dict[str, list[str]]]:
+    """Per language, `@kind` -> the aliases of the gazetteer's actors of that kind in that language
+    (`Gazetteer.aliases_of`), if the taxonomy uses any."""
     used = {phrase for item, _ in located if isinstance(item, dict)
             for value in (item.get("any"), item.get("near"), item.get("exclude")) if isinstance(value, list)
             for phrase in (value if not value or not isinstance(value[0], list) else sum(value, []))
             if isinstance(phrase, str) and phrase.startswith("@")}
     if not used:
-        return {}
+        return lambda _language: {}
     if gazetteer is None:
         gazetteer = load_gazetteer(path.parent / "actors.yaml")
     known = {f"@{kind}" for kind in KINDS}
@@ -424,7 +436,8 @@ def _actor_phrases(located: list, gazetteer: Gazetteer | None, path: Path) -> di
         raise ConfigError(f"{path}: unknown actor reference(s) {', '.join(sorted(used - known))}; "
                           f"use {', '.join(sorted(known))}")
     # Aliases in capitals (US, UN) are left out: stems are lower-case, and "us" would match them.
-    return {f"@{kind}": [alias for alias in gazetteer.aliases_of(kind) if not alias.isupper()] for kind in KINDS}
+    return lambda language: {f"@{kind}": [alias for alias in gazetteer.aliases_of(kind, language) if not alias.isupper()]
+                             for kind in KINDS}
 
 
 def _topic(item: object, where: str, default_weights: dict[str, float],
