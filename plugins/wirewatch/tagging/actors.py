@@ -59,11 +59,22 @@ class Gazetteer:
         counts: Counter[str] = Counter()
         aliases: dict[str, set[str]] = {}
         prominent: set[str] = set()
-        for actor_id, alias, sentence in self._scan(text, tokens):
+        # Each sentence's mentions are remembered for `named_in`: the event reports look them up.
+        by_sentence: dict[int, list[tuple[int, int, str]]] = {index: [] for index in range(len(tokens.sentences))}
+        for first, last, actor_id in self._longest(text, tokens):
+            start, end = tokens.spans[first][0], tokens.spans[last][1]
+            sentence = tokens.sentence_of[first]
             counts[actor_id] += 1
-            aliases.setdefault(actor_id, set()).add(alias)
+            aliases.setdefault(actor_id, set()).add(text[start:end])
             if sentence < self.lead_sentences:
                 prominent.add(actor_id)
+            by_sentence[sentence].append((start, end, actor_id))
+        if len(self._named) + len(by_sentence) >= NAMED_CACHE:
+            self._named.clear()
+        for index, mentions in by_sentence.items():
+            begin, finish = tokens.sentences[index]
+            self._named.setdefault(text[begin:finish], tuple((start - begin, end - begin, actor_id)
+                                                             for start, end, actor_id in mentions))
         if title:
             for actor_id, alias, _ in self._scan(title, tokenize(title, with_sentences=False)):
                 aliases.setdefault(actor_id, set()).add(alias)

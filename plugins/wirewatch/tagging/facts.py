@@ -140,6 +140,7 @@ MONTHS = {
            "november", "dezember"],
 }
 # Dates written out: "26 January", "January 26, 2006", "26. Januar 2006", "26.01.2006", "2006-01-26".
+_DIGIT = re.compile(r"\d")
 _NUMERIC_DATE = re.compile(r"\b(?:(\d{1,2})\.(\d{1,2})\.(\d{4})|(\d{4})-(\d{2})-(\d{2}))\b")
 _MONTH_DATE = {language: re.compile(
     rf"\b(?:(\d{{1,2}})(?:st|nd|rd|th)?\.?\s+(?:of\s+)?({'|'.join(names)})|({'|'.join(names)})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b)"
@@ -171,7 +172,9 @@ def event_date(text: str, published: datetime | date | None, language: str = "en
 def _written_date(lowered: str, published: date, language: str) -> date | None:
     """The first date written out in a sentence that is not after publication (a date to come,
     "talks on 5 December", is no event's day); without a year, the nearest such day."""
-    candidates: list[tuple[int, int, int | None]] = []
+    if not _DIGIT.search(lowered):  # every written date has a number
+        return None
+    candidates: list[tuple[int, int, int | None, int]] = []
     for match in _NUMERIC_DATE.finditer(lowered):
         d, m, y = (match.group(1), match.group(2), match.group(3)) if match.group(1) else (
             match.group(6), match.group(5), match.group(4))

@@ -177,6 +177,10 @@ _REGION_NAMED = re.compile(rf"\b(?P<name>[A-ZÀ-ÖØ-Þ][\w'’-]*(?:\s+[A-ZÀ-�
                            rf"|\b{REGION_BEFORE}\s+(?P<after>[A-ZÀ-ÖØ-Þ][\w'’-]*(?:\s+[A-ZÀ-ÖØ-Þ][\w'’-]*)?)")
 
 
+# Most sentences name no region word: one cheap search spares them the pattern above.
+_REGION_WORDS = ("region", "oblast", "provin", "governorate", "gouvernement", "gebiet", "state", "district")
+
+
 def places(text: str, countries: frozenset[str] = frozenset()) -> list[Place]:
     """Towns, regions and countries a text names, each once, in text order. A town name several
     countries share is the town of a country in `countries` (those its article names), if any."""
@@ -184,7 +188,8 @@ def places(text: str, countries: frozenset[str] = frozenset()) -> list[Place]:
     _, regions = _admin1_table()
     found: dict[str, tuple[int, Place]] = {}
     region_spans: list[tuple[int, int]] = []
-    for match in _REGION_NAMED.finditer(text):
+    lowered = text.lower()
+    for match in _REGION_NAMED.finditer(text) if any(word in lowered for word in _REGION_WORDS) else ():
         name = (match.group("name") or match.group("after")).strip("'’")
         entry = regions.get(name.lower()) or _region_of_town(gazetteer.get(name.lower()))
         if entry and name not in found:

@@ -92,30 +92,32 @@ _APOSTROPHE = re.compile(r"(?<=[а-яіїєґ])['’](?=[а-яіїєґ])", re.IG
 
 def fold(joined: str) -> str:
     """Space-joined lower-case words in the forms the matchers compare (Arabic spellings folded)."""
-    if not _ARABIC.search(joined):
+    if joined.isascii() or not _ARABIC.search(joined):
         return joined
     return _CONJUNCTION_ARTICLE.sub("", joined.translate(_ARABIC_FOLD))
 
 
 class Tokens:
-    """The words of a text, lower-cased, with the sentence each is in; the space-joined forms the
-    automata scan (plain or stemmed) and the words' character spans are made on first use."""
+    """The words of a text, lower-cased, with their character spans and the sentence each is in;
+    the space-joined forms the automata scan (plain or stemmed) are made on first use."""
 
     def __init__(self, text: str, *, with_sentences: bool = True):
         self.text = text
         self.sentences = sentence_spans(text) if with_sentences and text.strip() else [(0, len(text))]
         words: list[str] = []
+        spans: list[tuple[int, int]] = []
         sentence_of: list[int] = []
         scanned = _APOSTROPHE.sub("ʼ", text) if "'" in text or "’" in text else text  # same length: spans hold
         for index, (start, end) in enumerate(self.sentences):
-            found = WORD.findall(scanned, start, end)
-            words += found
+            found = list(WORD.finditer(scanned, start, end))
+            words += [match.group() for match in found]
+            spans += [match.span() for match in found]
             sentence_of += [index] * len(found)
         # One lower() for the whole text: per-word calls cost more than the matching.
         self.words = fold(" ".join(words).lower()).split(" ") if words else []
         self.sentence_of = sentence_of
         self._joined: dict[str | None, tuple[str, list[int]]] = {}
-        self._spans: list[tuple[int, int]] | None = None
+        self.spans = spans  # character spans of the words in the text
 
     def joined(self, stemmed: str | None) -> tuple[str, list[int]]:
         """" form form form " (stems of language `stemmed`, or the words when None) and where each
@@ -125,13 +127,6 @@ class Tokens:
             starts = list(accumulate(map(add, map(len, forms), repeat(1)), initial=1))[:-1]
             self._joined[stemmed] = (" " + " ".join(forms) + " ", starts)
         return self._joined[stemmed]
-
-    @property
-    def spans(self) -> list[tuple[int, int]]:
-        """Character spans of the words in the text."""
-        if self._spans is None:
-            self._spans = [m.span() for m in WORD.finditer(_APOSTROPHE.sub("ʼ", self.text))]
-        return self._spans
 
 
 def tokenize(text: str, *, with_sentences: bool = True) -> Tokens:
