@@ -136,3 +136,31 @@ def test_commands_on_an_unmigrated_warehouse_say_what_to_do(empty_db_url, monkey
     monkeypatch.setenv("WIREWATCH_DATABASE_URL", empty_db_url)
     assert cli.main(["feeds", "list"]) == 2
     assert "Run `wirewatch db migrate`" in capsys.readouterr().err
+
+
+def test_the_shipped_feed_list_passes_the_offline_check(capsys):
+    from wirewatch.settings import REPO_ROOT
+
+    assert cli.main(["feeds", "check", str(REPO_ROOT / "config" / "feeds.yaml")]) == 0
+    out = capsys.readouterr().out
+    # Real feeds in all seven languages the taxonomy reads, none without phrase lists.
+    for language in ("en", "de", "fr", "es", "ru", "uk", "ar"):
+        assert f"  {language:<3}" in out
+    assert "no phrase lists" not in out and out.rstrip().endswith("ok")
+
+
+def test_the_offline_check_names_each_problem(tmp_path, capsys):
+    text = """feeds:
+  - {url: "https://news.example.org/rss", name: Placeholder, outlet: X, language: en}
+  - {url: "http://203.0.113.7/feed", name: By address, outlet: Y, language: en}
+  - {url: "https://wire.de/rss?utm_source=x", name: Wire, language: deu}
+  - {url: "https://wire.de/rss", name: wire, outlet: Wire, language: de}
+"""
+    path = write(tmp_path, "feeds.yaml", text)
+    assert cli.main(["feeds", "check", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "'news.example.org' is not a public host name" in err
+    assert "is an IP address (203.0.113.7)" in err
+    assert "no 'outlet'" in err and "ISO 639-1 code such as en, got 'deu'" in err
+    assert "the same address as" in err and "the same name as" in err
+    assert "6 problems" in err

@@ -25,11 +25,16 @@ def load_entries(path: Path, key: str, *, substitutions: dict[str, str] | None =
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
     for placeholder, value in (substitutions or {}).items():
         text = text.replace(placeholder, value)
+    # One parse, with libyaml when PyYAML has it (the phrase lists of seven languages are long):
+    # the node tree gives the line numbers, the same tree the data.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
     try:
-        root = yaml.compose(text)
-        data = yaml.safe_load(text)
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    finally:
+        loader.dispose()
     if not isinstance(data, dict) or not isinstance(data.get(key), list):
         raise ConfigError(f"{path}: expected a top-level '{key}:' list")
     node = next(value for name, value in root.value if name.value == key)
