@@ -127,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="which labelled language (repeatable; default: every labelled one)")
     parser.add_argument("--pages", type=Path, default=realpages.DEFAULT_SET, help="the real-pages set")
     parser.add_argument("--config", type=Path, default=ROOT / "config", help="folder with topics.yaml")
+    parser.add_argument("--split", choices=("tuning", "heldout"),
+                        help="only this split of languages that have splits (default: each apart)")
     parser.add_argument("--show-errors", action="store_true", help="list every page the tagger gets wrong "
                         "(do not look at this for a set you report as held out)")
     args = parser.parse_args(argv)
@@ -136,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
         labels, texts = load_labels(language), load_texts(language)
         splits = sorted({item.get("split") for item in labels if item.get("split")})
         for split in splits or [None]:
+            if args.split and split and split != args.split:
+                continue
             part = [item for item in labels if item.get("split") == split]
             name = f"{language} {split}" if split else language
             report(name, evaluate(taxonomy, part, {**pages, **texts}, language), show_errors=args.show_errors)
