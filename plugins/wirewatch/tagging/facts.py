@@ -103,8 +103,10 @@ KILLING = {"en": r"(?P<verb>killing|killed|wounding|injuring|injured)", "de": r"
            "fr": r"(?P<verb>tuant|a tué|ont tué|blessant|faisant|a fait|ont fait)",
            "es": r"(?P<verb>matando a|mató a|mataron a|hiriendo a|dejando|dejó|causando la muerte de)",
            # Russian, Ukrainian and Arabic put the verb or noun first: "погибли 5 человек", "مقتل 5 أشخاص".
-           "ru": r"(?P<verb>погибли|погибло|погиб|убиты|убито|ранены|ранено|пострадали|гибель|гибели|жертвами стали)",
-           "uk": r"(?P<verb>загинули|загинуло|загинув|вбито|убито|поранено|поранені|постраждали|загибель)",
+           "ru": r"(?P<verb>погибли|погибло|погиб|убиты|убито|убили|убил|ранены|ранено|ранили|пострадали|гибель|гибели|"
+                 r"жертвами стали)",
+           "uk": r"(?P<verb>загинули|загинуло|загинув|вбито|убито|вбили|убили|поранено|поранені|поранили|постраждали|"
+                 r"загибель)",
            "ar": r"(?P<verb>مقتل|بمقتل|ومقتل|استشهاد|باستشهاد|واستشهاد|إصابة|اصابة|بإصابة|باصابة|وإصابة|واصابة|قتل|جرح|"
                  r"أصيب|اصيب|وأصيب|واصيب|استشهد|واستشهد)"}
 # "12 dead", "zwölf Tote", "28 Verletzte": nouns after the number.
@@ -135,6 +137,9 @@ ONE_PERSON = {"en": r"\b(?:a|an|one)\s+(?:[\w-]+\s+){0,2}?(?:was|has been|had be
               "fr": r"\b(?:un|une)\s+(?:[\w-]+\s+){0,2}?(?:a été|est|avait été)\s+(?:\w+\s+)?",
               "es": r"\b(?:un|una)\s+(?:[\w-]+\s+){0,2}?(?:fue|ha sido|resultó|murió)\s+(?:\w+\s+)?",
               "ru": r"(?!)", "uk": r"(?!)", "ar": r"(?!)"}
+# Russian and Ukrainian say one death by the verb's singular: "солдат погиб", "військовий загинув".
+ONE_BY_VERB = {"ru": r"погиб|погибла|убит|убита|скончался|скончалась|умер|умерла|ранен|ранена",
+               "uk": r"загинув|загинула|вбитий|вбита|убитий|убита|помер|померла|поранений|поранена"}
 # Auxiliaries between the figure and the casualty word: "were killed", "ont été tués", "resultaron heridos".
 AUXILIARIES = {"en": r"were|have been|had been|was|are", "de": r"wurden|sind|seien|waren|kamen",
                "fr": r"ont été|a été|sont|sont morts|ont|étaient", "es": r"resultaron|han|fueron|han sido|murieron",
@@ -160,16 +165,19 @@ def _patterns(language: str) -> tuple[re.Pattern, ...]:
     return (
         # "at least 26 people were killed", "28 Menschen kamen ums Leben", "five soldiers wounded"
         # (a clause between commas may stand before the verb: "12 people, mostly commuters, were killed")
-        re.compile(rf"\b{number}\s+(?:[\w-]+\s+){{0,3}}?(?:[\w-]+,[^,.;:]{{1,80}},\s+)?(?:(?:{AUXILIARIES[language]})\s+)?"
-                   rf"(?:\w+\s+)?(?P<kind>{KILLED[language]}|{INJURED[language]})\b", flags),
+        re.compile(rf"\b{number}\s+(?:[\w'’\[\]-]+\s+){{0,4}}?(?:[\w-]+,[^,.;:]{{1,80}},\s+)?(?:(?:{AUXILIARIES[language]})\s+)?"
+                   rf"(?:\w+\s+)?(?P<kind>{KILLED[language]}|{INJURED[language]})\b"
+                   # not the subject of an active verb: "two bombs killed 12 people" is 12
+                   rf"(?!\s+(?:(?:{qualifiers})\s+)?(?:\d|(?:{numbers})\b))", flags),
         # "killing at least five", "tötete mindestens drei"
         re.compile(rf"\b{KILLING[language]}\s+{number}\b", flags),
         # "12 dead", "zwölf Tote"
         re.compile(rf"\b{number}\s+(?P<noun>{DEAD_NOUNS[language]})\b", flags),
         # "the death toll rose to 21"
         re.compile(rf"\b{DEATH_TOLL[language]}{number}\b", flags),
-        # "a woman was killed"
-        re.compile(rf"{ONE_PERSON[language]}(?P<one>{KILLED[language]}|{INJURED[language]})\b", flags),
+        # "a woman was killed", "солдат погиб"
+        re.compile(rf"{ONE_PERSON[language]}(?P<one>{KILLED[language]}|{INJURED[language]})\b", flags)
+        if language not in ONE_BY_VERB else re.compile(rf"\b(?P<one>{ONE_BY_VERB[language]})\b", flags),
     )
 
 
@@ -193,6 +201,8 @@ def casualties(text: str, language: str = "en") -> list[Casualty]:
         for match in pattern.finditer(text):
             groups = match.groupdict()
             count, qualifier = (1, "exact") if groups.get("one") else _number(groups["num"], groups["qual"], language)
+            if qualifier == "year":
+                continue
             word = (groups.get("kind") or groups.get("verb") or groups.get("noun") or groups.get("one") or "").lower()
             kind = "injured" if INJURY_WORD[language].search(word) else "killed"
             start = match.start()
@@ -202,6 +212,10 @@ def casualties(text: str, language: str = "en") -> list[Casualty]:
     return [found[start] for start in sorted(found)]
 
 
+# "in 2014 … killed": a year, not a toll.
+YEAR_LIKE = re.compile(r"(?:19|20)\d\d")
+
+
 def _number(value: str, qualifier: str | None, language: str) -> tuple[int | None, str]:
     word = value.lower()
     if word in VAGUE[language]:
@@ -209,6 +223,8 @@ def _number(value: str, qualifier: str | None, language: str) -> tuple[int | Non
     count = NUMBER_WORDS[language].get(word)
     if count is None:
         count = int(re.sub(r"[,.]", "", value))
+        if YEAR_LIKE.fullmatch(value):
+            return None, "year"
     return count, QUALIFIERS[language].get((qualifier or "").lower(), "exact")
 
 
