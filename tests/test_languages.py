@@ -104,3 +104,10 @@ def test_every_language_has_phrase_lists_for_every_topic():
         lists = yaml.safe_load((REPO_ROOT / "config" / f"topics.{language}.yaml").read_text(encoding="utf-8"))
         assert {item["id"] for item in lists["topics"]} == {topic.id for topic in taxonomy.topics}, language
         assert lists["negations"] and lists["background"] and lists["conflict"]["context"]
+
+
+def test_right_to_left_headlines_are_isolated_in_the_digest():
+    from wirewatch.reporting.digest import isolate
+
+    assert isolate("غارات على غزة") == "\u2068غارات على غزة\u2069"
+    assert isolate("Strikes on Kyiv") == "Strikes on Kyiv" and isolate(None) == ""

@@ -15,6 +15,7 @@ The `news_digest` DAG and `wirewatch digest` both call `write_digest`.
 from __future__ import annotations
 
 import html
+import re
 import shutil
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -215,25 +216,35 @@ def _shorten(text: str | None, limit: int = NOTES_CHARS) -> str:
 def render_markdown(d: Digest, charts: list[str]) -> str:
     lines = [f"# {_heading(d)}", "", _summary(d), ""]
     lines += ["## Spikes", ""] + ([f"- {_spike_line(s)}" for s in d.spikes] or ["None."]) + [""]
-    lines += ["## Main events", ""] + ([f"- {_event_line(e)}" + (f" — {_shorten(e['notes'])}" if e["notes"] else "")
+    lines += ["## Main events", ""] + ([f"- {_event_line(e)}" + (f" — {isolate(_shorten(e['notes']))}" if e["notes"] else "")
                                         for e in d.events] or ["No conflict events in this window."]) + [""]
     lines += ["## Top stories by topic", ""]
     for topic in d.topics:
         lines += [f"### {topic['label']} ({topic['total']} {'story' if topic['total'] == 1 else 'stories'})", ""]
-        lines += [f"- [{s['title']}]({s['representative_url']}) — {s['outlets']} "
+        lines += [f"- [{isolate(s['title'])}]({s['representative_url']}) — {s['outlets']} "
                   f"{'outlet' if s['outlets'] == 1 else 'outlets'}" for s in topic["stories"]]
         lines.append("")
     if not d.topics:
         lines += ["No tagged stories in this window.", ""]
     if d.untagged:
         lines += ["### Without a topic", ""]
-        lines += [f"- [{s['title']}]({s['representative_url']}) — {s['outlets']} outlets" for s in d.untagged]
+        lines += [f"- [{isolate(s['title'])}]({s['representative_url']}) — {s['outlets']} outlets" for s in d.untagged]
         lines.append("")
     lines += ["## Feed health", ""]
     lines += [f"- {f['feed']} ({f['status']}, {f['error_streak']} errors in a row): {f['last_error'] or ''}"
               for f in d.feed_warnings] or ["All feeds healthy."]
     lines += ["", "## Topic volume, last 14 days", ""] + [f"![{c}]({c})" for c in charts] + [""]
     return "\n".join(lines)
+
+
+RIGHT_TO_LEFT = re.compile(r"[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
+
+
+def isolate(text: str | None) -> str:
+    """Text in a right-to-left script (Arabic, Hebrew) set apart by Unicode isolates (FSI … PDI), so a
+    headline in Arabic reads right to left inside a left-to-right line of Markdown."""
+    text = text or ""
+    return f"\u2068{text}\u2069" if RIGHT_TO_LEFT.search(text) else text
 
 
 def render_html(d: Digest, charts: list[str]) -> str:
@@ -243,18 +254,18 @@ def render_html(d: Digest, charts: list[str]) -> str:
                  else "<p>None.</p>")
     parts.append("<h2 id='main-events'>Main events</h2>")
     parts.append("<ul class='events'>" + "".join(
-        f"<li>{e(_event_line(ev))}" + (f" — <q>{e(_shorten(ev['notes']))}</q>" if ev["notes"] else "") + "</li>"
+        f"<li>{e(_event_line(ev))}" + (f" — <q dir='auto'>{e(_shorten(ev['notes']))}</q>" if ev["notes"] else "") + "</li>"
         for ev in d.events) + "</ul>" if d.events else "<p>No conflict events in this window.</p>")
     parts.append("<h2>Top stories by topic</h2>")
     for topic in d.topics:
         parts.append(f"<h3 id='topic-{e(topic['id'])}'>{e(topic['label'])} ({topic['total']})</h3><ul>" + "".join(
-            f"<li><a href='{e(s['representative_url'] or '')}'>{e(s['title'] or '')}</a> — {s['outlets']} "
+            f"<li><a dir='auto' href='{e(s['representative_url'] or '')}'>{e(s['title'] or '')}</a> — {s['outlets']} "
             f"{'outlet' if s['outlets'] == 1 else 'outlets'}</li>" for s in topic["stories"]) + "</ul>")
     if not d.topics:
         parts.append("<p>No tagged stories in this window.</p>")
     if d.untagged:
         parts.append("<h3>Without a topic</h3><ul>" + "".join(
-            f"<li><a href='{e(s['representative_url'] or '')}'>{e(s['title'] or '')}</a> — {s['outlets']} outlets</li>"
+            f"<li><a dir='auto' href='{e(s['representative_url'] or '')}'>{e(s['title'] or '')}</a> — {s['outlets']} outlets</li>"
             for s in d.untagged) + "</ul>")
     parts.append("<h2>Feed health</h2>")
     parts.append("<ul>" + "".join(f"<li>{e(f['feed'])} ({e(f['status'])}, {f['error_streak']} errors in a row): "

@@ -394,11 +394,11 @@ def _stories(conn, when: _When, link: _Links, page: int) -> str:
         return "<h2 id='stories'>Latest stories</h2><p class='muted'>No stories yet.</p>"
     rows = []
     for r in result.rows:
-        copies = "".join(f"<li>{_e(c['outlet'])}: <a href='{_e(c['url'])}' target='_blank' rel='noopener'>"
+        copies = "".join(f"<li>{_e(c['outlet'])}: <a dir='auto' href='{_e(c['url'])}' target='_blank' rel='noopener'>"
                          f"{_e(c['title'])}</a></li>" for c in r["copies"])
         more = r["articles"] - len(r["copies"])
         rows.append(
-            f"<tr><td><strong>{_e(r['title'])}</strong><ul class='copies'>{copies}"
+            f"<tr><td><strong dir='auto'>{_e(r['title'])}</strong><ul class='copies'>{copies}"
             f"{f'<li class=muted>and {more} more</li>' if more > 0 else ''}</ul></td>"
             f"<td class='n'>{r['outlets']}</td><td class='n'>{r['articles']}</td><td>{_e(', '.join(r['topics']))}</td>"
             f"<td>{when(r['first_seen_at'])}</td><td>{when(r['last_seen_at'])}</td></tr>")
@@ -419,7 +419,7 @@ def _events(conn, w: dashboard.Window, link: _Links, page: int) -> str:
     rows = "".join(
         f"<tr data-event-id='{r['event_id']}'><td>{_e(_event_dates(r))}</td><td>{_e(r['event_type'])}"
         f"<div class='muted'>{_e(r['sub_event_type'])}</div></td>"
-        f"<td title='{_e(r['notes'])}'>{_e(dashboard.place_text(r))}</td>"
+        f"<td dir='auto' title='{_e(r['notes'])}'>{_e(dashboard.place_text(r))}</td>"
         f"<td class='n'>{_e(dashboard.fatalities_text(r)) or '–'}</td><td class='n'>{r['outlets']}</td></tr>"
         for r in result.rows)
     return (f"<h2 id='events'>Conflict events</h2><div class='charts' id='event-charts'>{chart}{_event_map(conn, w)}</div>"
