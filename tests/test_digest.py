@@ -119,7 +119,7 @@ def test_an_event_without_a_figure_says_so(settings, db, tmp_path):
         files = write_digest(build_digest(conn, until=UNTIL), tmp_path)
     assert ("- 2026-06-15 · Explosions/Remote violence / Air/drone strike · Kupiansk (Kharkiv Oblast, Ukraine) · "
             "no fatalities reported · 1 outlet — Clashes were reported near <Kupiansk>.") in files.markdown.read_text()
-    assert "<q>Clashes were reported near &lt;Kupiansk&gt;.</q>" in files.html.read_text()
+    assert "<q dir='auto'>Clashes were reported near &lt;Kupiansk&gt;.</q>" in files.html.read_text()
 
 
 def test_an_empty_window_still_gives_a_digest(settings, tmp_path):
