@@ -184,16 +184,23 @@ def _patterns(language: str) -> tuple[re.Pattern, ...]:
 # Any casualty word at all: most evidence sentences have none, and skip the costlier patterns.
 CUES = {"en": re.compile(r"kill|dead|death|died|slain|lives|wound|injur|hurt|fatalit|casualt", re.IGNORECASE),
         "de": re.compile(r"töt|tot|Leben|starb|gestorb|verletz|verwund|Opfer", re.IGNORECASE),
-        "fr": re.compile(r"tu[éea]|mort|décéd|péri|vie|bless|victime|bilan|fai", re.IGNORECASE),
+        "fr": re.compile(r"tué|tue|tua|mort|décéd|péri|vie|bless|victime|bilan|fai", re.IGNORECASE),
         "es": re.compile(r"muert|muri|falleci|asesin|vida|herid|lesion|víctima|balance|dej|mat", re.IGNORECASE),
         "ru": re.compile(r"погиб|убит|убиты|ранен|пострада|жертв|скончал|гибел", re.IGNORECASE),
         "uk": re.compile(r"загин|загибл|вбит|убит|поранен|постражд|жертв|помер", re.IGNORECASE),
         "ar": re.compile(r"قتل|قتيل|شهيد|شهداء|استشهد|حتف|جرح|جريح|صاب|صيب|ضحايا|حصيلة")}
 
 
+# The cues as plain fragments: a substring test on the lower-cased sentence is cheaper than the pattern.
+_CUE_FRAGMENTS = {language: tuple(cue.pattern.lower().split("|")) for language, cue in CUES.items()}
+
+
 def casualties(text: str, language: str = "en") -> list[Casualty]:
     """The killed and injured figures a text reports, in text order (none for other languages)."""
-    if language not in NUMBER_WORDS or not CUES[language].search(text):
+    if language not in NUMBER_WORDS:
+        return []
+    lowered = text.lower()
+    if not any(fragment in lowered for fragment in _CUE_FRAGMENTS[language]):
         return []
     text = text.translate(DIGITS)
     found: dict[int, Casualty] = {}
@@ -400,8 +407,10 @@ RUNNING_TOLL = {
 def _sentence_facts(sentence: str, language: str) -> tuple[Casualty, ...]:
     """Casualties of one sentence (cached: an article's topics share evidence sentences); a
     sentence giving a war's running toll gives no casualties of the event."""
+    found = casualties(sentence, language)
     toll = RUNNING_TOLL.get(language)
-    return () if toll is not None and toll.search(sentence) else tuple(casualties(sentence, language))
+    # The toll pattern is the costlier search: only for the few sentences that give a figure.
+    return () if not found or (toll is not None and toll.search(sentence)) else tuple(found)
 
 
 def _largest(figures: list[Casualty]) -> Casualty | None:

@@ -51,6 +51,15 @@ LOCATIVE = re.compile(r"(?:\b(?:in|on|at|near|outside|around|across|over|into|to
                       r"محافظة|بلدة)\s+(?:of\s+|de\s+|d['’])?)?)$",
                       re.IGNORECASE)
 
+# The words a locative phrase can end with (the last word before the name), for a cheap first test.
+LOCATIVE_TAIL = frozenset(
+    "in on at near outside around across over into to towards im bei nahe auf über um nördlich südlich östlich "
+    "westlich von à au aux en dans de vers sur cerca junto hacia contra в во на под у около возле близ по біля "
+    "поблизу під до في قرب من على إلى الى the der dem den la le les el of city town village region province stadt "
+    "provinz gebiet ville région ciudad región provincia localidad город города городе селе поселке области місті "
+    "селі області مدينة محافظة بلدة".split())
+COMPASS = ("north", "south", "east", "west", "central", "nord", "süd", "ost", "zentral")
+
 # A place followed by a speech verb is a speaker, not where the event happened: "Seoul says North
 # Korean soldiers have moved up to the Kursk front", "Moskau erklärte".
 SPEAKER = re.compile(r"(?:['’]s)?\s+(?:has\s+|have\s+|had\s+|hat\s+|habe\s+)?(?:say|says|said|told|tells|claim|claims|"
@@ -255,7 +264,15 @@ def _position(text: str, name: str, blocked: list[tuple[int, int]]) -> int | Non
 
 def _locative(text: str, at: int) -> bool:
     # Arabic writes "in" on the name itself: "بغزة", in Gaza.
-    return LOCATIVE.search(text[max(0, at - 40):at]) is not None or text[at:at + 1] == "ب"
+    if text[at:at + 1] == "ب":
+        return True
+    before = text[max(0, at - 40):at]
+    words = before.split()
+    # Most names follow no locative at all: the word before them decides whether to try the pattern.
+    if not words or (words[-1].lower() not in LOCATIVE_TAIL and not words[-1].lower().startswith(COMPASS)
+                     and not before.endswith(("'", "’"))):
+        return False
+    return LOCATIVE.search(before) is not None
 
 
 def _place_score(text: str, at: int, place: Place) -> float:
