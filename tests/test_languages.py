@@ -71,13 +71,24 @@ def test_casualty_figures_in_each_language(language, sentence, figures):
     assert {(c.kind, c.count, c.qualifier) for c in casualties(sentence, language)} == figures
 
 
-def test_days_in_each_language():
-    thursday = date(2024, 11, 21)
-    assert event_date("Le bombardement de mardi a tué trois personnes.", thursday, "fr") == date(2024, 11, 19)
-    assert event_date("El ataque del 19 de noviembre dejó 3 muertos.", thursday, "es") == date(2024, 11, 19)
-    assert event_date("В среду погибли 5 человек.", thursday, "ru") == date(2024, 11, 20)
-    assert event_date("Учора загинули троє людей.", thursday, "uk") == date(2024, 11, 20)
-    assert event_date("قتل 5 أشخاص يوم الثلاثاء", thursday, "ar") == date(2024, 11, 19)
+THURSDAY, WINTER = date(2024, 11, 21), date(2006, 2, 10)
+
+
+@pytest.mark.parametrize("language, sentence, published, day", [
+    ("fr", "Le bombardement de mardi a tué trois personnes.", THURSDAY, date(2024, 11, 19)),
+    ("es", "El ataque del 19 de noviembre dejó 3 muertos.", THURSDAY, date(2024, 11, 19)),
+    ("ru", "В среду погибли 5 человек.", THURSDAY, date(2024, 11, 20)),
+    ("uk", "Учора загинули троє людей.", THURSDAY, date(2024, 11, 20)),
+    ("ar", "قتل 5 أشخاص يوم الثلاثاء", THURSDAY, date(2024, 11, 19)),
+    # A date written out wins over a weekday; a year-less one is the nearest past such day...
+    ("de", "Am Donnerstag, 26.01.2006, sprengte sich ein Attentäter", WINTER, date(2006, 1, 26)),
+    ("en", "On 26 January a bomb went off", WINTER, date(2006, 1, 26)),
+    ("de", "Am 12. Dezember explodierte eine Bombe", WINTER, date(2005, 12, 12)),
+    # ...and one still to come is not the event's: the weekday then decides.
+    ("en", "Talks on 15 February follow the strike on Thursday", WINTER, date(2006, 2, 9)),
+])
+def test_the_events_day_in_each_language(language, sentence, published, day):
+    assert event_date(sentence, published, language) == day
 
 
 def test_places_in_cyrillic_and_arabic_script_and_their_cases():
