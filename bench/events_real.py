@@ -1,7 +1,7 @@
 """Conflict events on real news: reports found, merged into events, placed and counted, against
 labels written from ACLED's codebook before the tagger ran on the texts.
 
-    python bench/events_real.py [--language en|de] [--split tuning|heldout] [--show-errors]
+    python bench/events_real.py [--language LANG] [--split tuning|heldout] [--show-errors]
 
 bench/events/real/ holds the set (README there): texts under an open licence in texts.<language>.jsonl,
 and the conflict pages of ../shared/realpages named by page; <language>.<source>.yaml labels each
@@ -209,7 +209,9 @@ def report(name: str, counts: Counter, errors: list[str], show_errors: bool) -> 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--language", choices=("en", "de"), action="append", help="default: both")
+    parser.add_argument("--language", action="append",
+                        help="a language with labels in bench/events/real (<language>.*.yaml; repeatable; "
+                             "default: every one)")
     parser.add_argument("--split", choices=("tuning", "heldout"), action="append", help="default: both, apart")
     parser.add_argument("--pages", type=Path, default=realpages.DEFAULT_SET, help="the shared real-pages set")
     parser.add_argument("--config", type=Path, default=ROOT / "config", help="folder with topics.yaml, actors.yaml")
@@ -218,7 +220,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     taxonomy = load_taxonomy(args.config / "topics.yaml")
     gazetteer = load_gazetteer(args.config / "actors.yaml")
-    for language in args.language or ["en", "de"]:
+    labelled = sorted({path.name.split(".")[0] for path in SET.glob("*.yaml")})
+    for language in args.language or labelled:
+        if language not in labelled:
+            parser.error(f"no event labels for {language!r} in {SET} (there are: {', '.join(labelled)})")
         articles = load_articles([language], args.pages)
         for split in args.split or ["tuning", "heldout"]:
             part = [a for a in articles if a.split == split]
