@@ -15,6 +15,7 @@ import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import py3langid
 from scoring import prf, tokens  # noqa: F401  (re-exported: the set's scores)
@@ -52,11 +53,14 @@ def load(root: Path = DEFAULT_SET) -> list[RealPage]:
         if not line.strip():
             continue
         row = json.loads(line)
-        path = root / row["page"]
+        # A benchmark's set (bench/extraction/blind) names pages by id and gives only url and text.
+        path = root / (row.get("page") or f"pages/{row['id']}.html")
         body = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+        url = row.get("url") or ""
         pages.append(RealPage(
-            key=path.name.split(".")[0], country=row["country"], publisher=row["publisher"], url=row["url"],
-            body=body, title=row["title"] or "", authors=tuple(row.get("authors") or ()),
+            key=path.name.split(".")[0], country=row.get("country") or "?",
+            publisher=row.get("publisher") or urlsplit(url).hostname or "?", url=url,
+            body=body, title=row.get("title") or "", authors=tuple(row.get("authors") or ()),
             published=datetime.fromisoformat(row["published"]) if row.get("published") else None,
             text=row["text"] or ""))
     return pages
