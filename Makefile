@@ -3,8 +3,9 @@ SHELL := /bin/bash
 BOOT := set -eo pipefail; source scripts/bootstrap.sh
 PYTEST_ARGS ?=
 SCALE_ARGS ?=
+SOAK_ARGS ?=
 
-.PHONY: demo test airflow scale-test migrate lock clean help
+.PHONY: demo test airflow scale-test soak migrate lock clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -20,6 +21,9 @@ airflow:  ## start Airflow (standalone) with this project's dags/ and plugins/ o
 
 scale-test:  ## news_ingest on CeleryExecutor (2 workers, Redis) vs LocalExecutor over 5,000+ loopback articles; same warehouse?
 	@$(BOOT); python scripts/scale_test.py $(SCALE_ARGS)
+
+soak:  ## news_ingest on its schedule for 40 cycles over a changing loopback farm (SOAK_ARGS=--celery for Celery); table + chart in .local/soak
+	@$(BOOT); python scripts/soak.py $(SOAK_ARGS)
 
 migrate:  ## apply pending warehouse migrations to $$WIREWATCH_DATABASE_URL
 	@$(BOOT); wirewatch db migrate

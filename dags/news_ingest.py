@@ -27,7 +27,7 @@ from wirewatch_tasks import IO_QUEUE, process_stored_pages, quality_checks
 
 from wirewatch.feeds import runner as feeds_runner
 from wirewatch.fetch import runner as fetch_runner
-from wirewatch.settings import task_settings
+from wirewatch.settings import Settings, task_settings
 
 HTTP_POOL = "wirewatch_http"
 
@@ -43,7 +43,7 @@ default_args = {
 
 @dag(
     dag_id="news_ingest",
-    schedule=timedelta(minutes=15),
+    schedule=timedelta(seconds=Settings.from_env().ingest_interval_seconds),
     start_date=datetime(2026, 1, 1, tzinfo=timezone.utc),
     catchup=False,
     max_active_runs=1,

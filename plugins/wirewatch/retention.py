@@ -59,7 +59,7 @@ def prune(settings: Settings, *, now: datetime | None = None) -> dict[str, int]:
 
     _in_batches(settings, "articles' LSH bands", prune_bands)
     removed.update(article_bands=bands, articles_with_bands_pruned=articles)
-    LOGGER.info("retention: %d raw pages (older than %d days), %d fetch events (older than %d days), %d one-off "
+    LOGGER.info("retention: %d raw pages (older than %g days), %d fetch events (older than %d days), %d one-off "
                 "site lines, %d LSH band rows of %d articles seen before %s; articles, stories and tags are kept",
                 removed["raw_pages"], settings.raw_page_retention_days, removed["fetch_events"],
                 settings.fetch_event_retention_days, removed["site_lines"], bands, articles, f"{bands_before:%Y-%m-%d}")

@@ -58,6 +58,8 @@ class Settings:
     max_feed_bytes: int = 10 * 1024 * 1024
     max_page_bytes: int = 10 * 1024 * 1024
     max_redirects: int = 5
+    # news_ingest's schedule (read when the DAG is parsed).
+    ingest_interval_seconds: float = 15 * 60
     poll_interval_minutes: int = 15
     max_backoff_minutes: int = 24 * 60
     fetch_max_attempts: int = 3
@@ -84,8 +86,9 @@ class Settings:
     # connection each).
     fetch_workers: int = 8
     fetch_event_retention_days: int = 30
-    # Raw article pages are kept (compressed) this long so `wirewatch reprocess` can re-extract them.
-    raw_page_retention_days: int = 30
+    # Raw article pages are kept (compressed) this long so `wirewatch reprocess` can re-extract them
+    # (fractions allowed: the soak keeps them minutes).
+    raw_page_retention_days: float = 30
     # LSH band rows of articles seen longer ago than the dedup window plus this margin are pruned
     # (a late-found article still matches copies seen up to the margin beyond the window).
     band_retention_margin_days: int = 7
@@ -129,6 +132,7 @@ class Settings:
             total_timeout=_env_float("WIREWATCH_TOTAL_TIMEOUT", default.total_timeout),
             max_feed_bytes=_env_int("WIREWATCH_MAX_FEED_BYTES", default.max_feed_bytes),
             max_page_bytes=_env_int("WIREWATCH_MAX_PAGE_BYTES", default.max_page_bytes),
+            ingest_interval_seconds=_env_float("WIREWATCH_INGEST_INTERVAL_SECONDS", default.ingest_interval_seconds),
             poll_interval_minutes=_env_int("WIREWATCH_POLL_INTERVAL_MINUTES", default.poll_interval_minutes),
             max_backoff_minutes=_env_int("WIREWATCH_MAX_BACKOFF_MINUTES", default.max_backoff_minutes),
             fetch_max_attempts=_env_int("WIREWATCH_FETCH_MAX_ATTEMPTS", default.fetch_max_attempts),
@@ -146,7 +150,7 @@ class Settings:
             poll_workers=_env_int("WIREWATCH_POLL_WORKERS", default.poll_workers),
             fetch_workers=_env_int("WIREWATCH_FETCH_WORKERS", default.fetch_workers),
             fetch_event_retention_days=_env_int("WIREWATCH_FETCH_EVENT_RETENTION_DAYS", default.fetch_event_retention_days),
-            raw_page_retention_days=_env_int("WIREWATCH_RAW_PAGE_RETENTION_DAYS", default.raw_page_retention_days),
+            raw_page_retention_days=_env_float("WIREWATCH_RAW_PAGE_RETENTION_DAYS", default.raw_page_retention_days),
             band_retention_margin_days=_env_int("WIREWATCH_BAND_RETENTION_MARGIN_DAYS",
                                                 default.band_retention_margin_days),
             retention_batch_size=_env_int("WIREWATCH_RETENTION_BATCH_SIZE", default.retention_batch_size),

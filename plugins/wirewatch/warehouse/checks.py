@@ -38,11 +38,12 @@ CHECKS: dict[str, str] = {
     "no_publication_date_in_the_future": _check(
         "articles published more than a day ahead", "a.id",
         "FROM articles a WHERE a.published_at > now() + interval '1 day'"),
-    # Due, not backed off, yet unpolled for three intervals: the poller is not reaching it.
+    # Due, not backed off, yet unpolled for three intervals: the poller is not reaching it. An
+    # interval under a minute (feeds polled at every run) counts as a minute: no run is that quick.
     "no_feed_silently_stuck": _check(
         "enabled feeds not polled for three times their interval", "f.id",
         "FROM feeds f WHERE f.enabled AND f.next_poll_at < now() "
-        "AND coalesce(f.last_polled_at, f.created_at) < now() - 3 * f.poll_interval"),
+        "AND coalesce(f.last_polled_at, f.created_at) < now() - 3 * greatest(f.poll_interval, interval '1 minute')"),
 }
 
 
