@@ -16,7 +16,8 @@ What it does, all on loopback (no Docker):
   3. after each run records its wall time, how long it waited to start, scheduler and worker
      memory (PSS, taken when the run ends), warehouse size and row counts; after the last cycle
      one quiet cycle (nothing new, every feed up) drains what is left;
-  4. freshness: for each item, from the moment it became visible in its feed to its tagged row
+  4. freshness: for each item, from the moment it became visible in its feed to its first tagged
+     row (an updated headline re-tags the row later; that is a revision, not freshness)
      (median and 95th percentile per run, and over the whole soak);
   5. prints the table and the checks, and writes soak.json, soak.csv and soak.png (the series as
      charts) to --out. Exit status 0 only when every check passes.
@@ -182,12 +183,20 @@ def tagged_times(url: str) -> dict[str, tuple[str, float | None]]:
         return {u: (status, float(t) if t is not None else None) for u, status, t in cur.fetchall()}
 
 
-def add_freshness(records: list[RunRecord], farm: SoakFarm, tagged: dict[str, tuple[str, float | None]]) -> list[float]:
-    """Give each run the freshness of the items it tagged. -> all freshness values (seconds)."""
+def note_first_tagged(first_tagged: dict[str, float], tagged: dict[str, tuple[str, float | None]]) -> None:
+    """Keep each URL's first tagged_at. The row's own column moves on when an updated headline
+    re-fetches and re-tags the article, and freshness is about the first time it was there."""
+    for url, (_, at) in tagged.items():
+        if at is not None:
+            first_tagged.setdefault(url, at)
+
+
+def add_freshness(records: list[RunRecord], farm: SoakFarm, first_tagged: dict[str, float]) -> list[float]:
+    """Give each run the freshness of the items it first tagged. -> all freshness values (seconds)."""
     every = []
     per_run: dict[int, list[float]] = {i: [] for i in range(len(records))}
     for item in farm.items:
-        status, at = tagged.get(farm.url_of(item.number), (None, None))
+        at = first_tagged.get(farm.url_of(item.number))
         if at is None or item.visible_at is None:
             continue
         seconds = max(0.0, at - item.visible_at)
@@ -224,7 +233,8 @@ def run_checks(records: list[RunRecord], farm: SoakFarm, tagged: dict, duplicate
     untagged = [u for u in urls if u in tagged and tagged[u][0] == "extracted" and tagged[u][1] is None]
     statuses = {}
     for u in urls:
-        statuses[tagged.get(u, ("missing",))[0]] = statuses.get(tagged.get(u, ("missing",))[0], 0) + 1
+        status = tagged.get(u, ("missing",))[0]
+        statuses[status] = statuses.get(status, 0) + 1
     checks.check(not missing and not unfinished and not untagged,
                  f"no article lost: {len(urls)} published items -> {statuses}; missing {len(missing)}, "
                  f"not finished {len(unfinished)}, extracted but untagged {len(untagged)}"
@@ -445,6 +455,7 @@ def soak(args: argparse.Namespace, stack: ExitStack, workdir: Path, server: airf
     log(f"cycle 1 of {args.cycles}: news_ingest unpaused")
     records: list[RunRecord] = []
     seen: set[str] = set()
+    first_tagged: dict[str, float] = {}
     drain_at = None
     deadline = start + (args.cycles + 4) * args.interval + 600
     while True:
@@ -465,6 +476,7 @@ def soak(args: argparse.Namespace, stack: ExitStack, workdir: Path, server: airf
             seen.add(run["dag_run_id"])
             record = record_run(run, rig, warehouse_url)
             records.append(record)
+            note_first_tagged(first_tagged, tagged_times(warehouse_url))
             log(f"run {len(records)} ({record.run_id}) {record.state} in {record.wall_seconds:.1f}s "
                 f"(waited {record.wait_seconds:.1f}s); {record.rows['articles']} articles, "
                 f"{record.rows['raw_pages']} raw pages, scheduler {record.scheduler_mb:.0f} MB, "
@@ -482,13 +494,14 @@ def soak(args: argparse.Namespace, stack: ExitStack, workdir: Path, server: airf
     records.sort(key=lambda r: r.start)
 
     tagged = tagged_times(warehouse_url)
-    freshness = add_freshness(records, farm, tagged)
+    note_first_tagged(first_tagged, tagged)
+    freshness = add_freshness(records, farm, first_tagged)
     checks = run_checks(records, farm, tagged, duplicate_rows(warehouse_url), split_stories(warehouse_url, farm),
                         freshness, args)
     summary = {"executor": executor, "interval_seconds": args.interval, "cycles": args.cycles, "runs": len(records),
                "items": len(farm.items), "stories": farm.stories, "hosts": len(farm.hosts),
                "retitled": sum(1 for i in farm.items if i.retitled_at is not None),
-               "outages": len([o for o in farm.outages]),
+               "outages": len(farm.outages),
                "freshness_median_s": statistics.median(freshness) if freshness else None,
                "freshness_p95_s": percentile(freshness, 0.95) if freshness else None}
     print()

@@ -93,7 +93,6 @@ def test_a_farm_refuses_more_stories_than_it_has_pages():
 
 
 @pytest.mark.soak
-@pytest.mark.skip(reason="freshness check fails (full soak: p95 15 intervals, some items tagged many runs late); issue 25 open")
 def test_the_short_soak_passes(tmp_path):
     """scripts/soak.py in its CI version: a few scheduled runs on LocalExecutor; every check of the
     full soak applies except flat memory, which needs 20 runs."""
