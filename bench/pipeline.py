@@ -6,8 +6,10 @@ Real pages (bench/pagefarm.py: ../shared/realpages served under many URLs on man
 so that copies exist, with a per-response latency as real fetches wait on the network) go
 through the stages as `news_ingest` wires them, in-process and on a scratch warehouse:
   poll (not timed: it only queues the URLs) -> fetch (its shards in parallel, as the mapped tasks
-  run on LocalExecutor) -> extract (all cores) -> dedup -> tag.
-For each latency it prints the time and share of each stage and articles/s end to end. Beside it,
+  run on LocalExecutor) beside extract_while_fetching (all cores) -> extract (what is left) ->
+  dedup -> tag.
+For each latency it prints the time and share of each stage (fetch and extraction together, as
+they overlap, with the moment each ended) and articles/s end to end. Beside it,
 measured in the same run on the same pages: bare `trafilatura.extract` on all cores, the ceiling,
 since extraction is the CPU-bound stage. The last line reads
 `end-to-end: X articles/s, Y of the extraction ceiling` (for the last latency given).
@@ -44,16 +46,16 @@ from pagefarm import PageFarm  # noqa: E402
 from wirewatch import migrations, warehouse  # noqa: E402
 from wirewatch.db import connect, ensure_database  # noqa: E402
 from wirewatch.dedup.runner import dedup_articles  # noqa: E402
-from wirewatch.extraction.runner import extract_articles  # noqa: E402
+from wirewatch.extraction.runner import extract_articles, extract_while_fetching  # noqa: E402
 from wirewatch.feeds.lists import FeedSpec  # noqa: E402
 from wirewatch.feeds.runner import plan_poll, poll_feeds  # noqa: E402
 from wirewatch.fetch.runner import fetch_articles, plan_fetch  # noqa: E402
 from wirewatch.settings import Settings  # noqa: E402
 from wirewatch.tagging.runner import tag_articles  # noqa: E402
 
-STAGES = ("fetch", "extract", "dedup", "tag")
+STAGES = ("fetch+extract", "extract rest", "dedup", "tag")
 SCALE_TEST = Path(__file__).resolve().parents[1] / "scripts" / "scale_test.py"
-AIRFLOW_TASKS = ("poll_feeds", "fetch_articles", "extract", "dedup", "tag")
+AIRFLOW_TASKS = ("poll_feeds", "fetch_articles", "extract_while_fetching", "extract", "dedup", "tag")
 
 
 def scratch_settings(base: Settings, name: str, host_delay: float) -> Settings:
@@ -95,13 +97,22 @@ def run_once(base: Settings, *, articles: int, hosts: int, latency_ms: float, ho
             start = time.perf_counter()
             shards = plan_fetch(settings)
             # The mapped fetch tasks run side by side, each in a process of its own as LocalExecutor runs
-            # them (the wirewatch_http pool of 8), not in this process, which also serves the farm.
+            # them (the wirewatch_http pool of 8), not in this process, which also serves the farm;
+            # extract_while_fetching runs beside them here, as its task does beside theirs.
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["wirewatch.fetch.runner"])
             with ProcessPoolExecutor(min(8, len(shards)) or 1, mp_context=context) as tasks:
-                list(tasks.map(fetch_shard, [(s["shard"], s["shards"], settings) for s in shards]))
-            seconds["fetch"] = time.perf_counter() - start
-            for stage, run in (("extract", extract_articles), ("dedup", dedup_articles),
+                running = [tasks.submit(fetch_shard, (s["shard"], s["shards"], settings)) for s in shards]
+                ended = [start]
+                for task in running:
+                    task.add_done_callback(lambda _: ended.append(time.perf_counter()))
+                extract_while_fetching(run_id="bench", settings=settings)
+                extracting_ended = time.perf_counter()
+                for task in running:
+                    task.result()
+            seconds["fetch+extract"] = time.perf_counter() - start
+            ends = {"fetch": max(ended) - start, "extract_while_fetching": extracting_ended - start}
+            for stage, run in (("extract rest", extract_articles), ("dedup", dedup_articles),
                                ("tag", tag_articles)):
                 began = time.perf_counter()
                 run(run_id="bench", settings=settings)
@@ -113,7 +124,7 @@ def run_once(base: Settings, *, articles: int, hosts: int, latency_ms: float, ho
             extracted, tagged, stories, left = cur.fetchone()
     finally:
         drop(settings)
-    return {"queued": queued, "seconds": seconds, "extracted": extracted, "tagged": tagged, "stories": stories,
+    return {"queued": queued, "seconds": seconds, "ends": ends, "extracted": extracted, "tagged": tagged, "stories": stories,
             "left": left}
 
 
@@ -199,8 +210,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\nlatency {latency:g} ms: {result['queued']} queued -> {result['extracted']} extracted, "
                   f"{result['tagged']} tagged, {result['stories']} stories, {result['left']} left in the queue")
             for stage in STAGES:
-                print(f"  {stage:<8} {result['seconds'][stage]:7.1f} s  {result['seconds'][stage] / total:6.1%}")
-            print(f"  total    {total:7.1f} s  -> {rate:.1f} articles/s; bare trafilatura on {workers} cores: "
+                print(f"  {stage:<14} {result['seconds'][stage]:7.1f} s  {result['seconds'][stage] / total:6.1%}")
+            print(f"    (fetch ended at {result['ends']['fetch']:.1f} s, extract_while_fetching at "
+                  f"{result['ends']['extract_while_fetching']:.1f} s)")
+            print(f"  total          {total:7.1f} s  -> {rate:.1f} articles/s; bare trafilatura on {workers} cores: "
                   f"{ceiling:.1f} pages/s (the ceiling)")
         if executors:
             before = extraction_ceiling(ceiling_pages, workers)

@@ -10,8 +10,11 @@ duplicating rows.
 
 ```
 plan_poll -> poll_feeds[shard…] -> plan_fetch -> fetch_articles[shard…] -> extract -> dedup -> tag -> events -> report
-                                                                                      -> check_*
+                                            \-> extract_while_fetching -/                             -> check_*
 ```
+`extract_while_fetching` extracts pages as the fetch tasks store them, so the cores work while
+the network waits; `extract` then takes whatever is left (usually nothing, or everything when
+`extract_while_fetching` failed or gave up).
 `report` updates the `wirewatch_articles` Asset, on which `news_digest` is scheduled. The
 `check_*` tasks are the data-quality gates (`wirewatch.warehouse.checks`): a failing one shows
 red with the offending count and ids in its log, and the loaded data stays.
@@ -23,7 +26,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from airflow.sdk import dag, task
-from wirewatch_tasks import IO_QUEUE, process_stored_pages, quality_checks
+from wirewatch_tasks import IO_QUEUE, extract_while_fetching, process_stored_pages, quality_checks
 
 from wirewatch.feeds import runner as feeds_runner
 from wirewatch.fetch import runner as fetch_runner
@@ -70,8 +73,9 @@ def news_ingest():
                                            settings=task_settings())
 
     polled = poll_feeds.expand(shard=plan_poll())
-    fetched = fetch_articles.expand(shard=plan_fetch(polled))
-    quality_checks(process_stored_pages(fetched))
+    planned = plan_fetch(polled)
+    fetched = fetch_articles.expand(shard=planned)
+    quality_checks(process_stored_pages(fetched, also_after=extract_while_fetching()(planned)))
 
 
 news_ingest_dag = news_ingest()

@@ -5,6 +5,8 @@ fetched or marked for reprocessing. Business logic lives in the stage runners of
 ```
 extract -> dedup -> tag -> events -> report_run (outlet: the wirewatch_articles Asset)
 ```
+`extract_while_fetching` runs beside `news_ingest`'s fetch tasks: it extracts pages as they are
+stored, and `extract` after the fetch takes whatever is left (usually nothing).
 and the data-quality checks run after a load (`quality_checks`).
 
 Queues (CeleryExecutor; LocalExecutor ignores them): feed polls and page fetches go to
@@ -36,10 +38,23 @@ CPU_QUEUE = os.environ.get("WIREWATCH_CPU_QUEUE") or BaseOperator.queue
 ARTICLES_ASSET = Asset(name="wirewatch_articles", uri="wirewatch://warehouse/articles", group="wirewatch")
 
 
-def process_stored_pages(upstream):
-    """Wire extract -> dedup -> tag -> events -> report_run after `upstream`; returns the report task."""
+def extract_while_fetching():
+    """The extract task that runs beside the fetch tasks, on the pages they store as they store them."""
 
-    @task(queue=CPU_QUEUE)
+    @task(queue=CPU_QUEUE, task_id="extract_while_fetching")
+    def extract_while_fetching_task(_planned, run_id: str | None = None) -> dict:
+        return extraction_runner.extract_while_fetching(run_id=run_id, settings=task_settings())
+
+    return extract_while_fetching_task
+
+
+def process_stored_pages(upstream, *, also_after=None):
+    """Wire extract -> dedup -> tag -> events -> report_run after `upstream` (and `also_after`, a
+    task whose outcome does not matter: `extract` takes every page left fetched); returns the
+    report task."""
+
+    # all_done: when extract_while_fetching failed, the pages it left are extracted here all the same.
+    @task(queue=CPU_QUEUE, trigger_rule="all_done")
     def extract(_upstream, run_id: str | None = None) -> dict:
         return extraction_runner.extract_articles(run_id=run_id, settings=task_settings())
 
@@ -55,7 +70,10 @@ def process_stored_pages(upstream):
     def report_run(_merged: dict, run_id: str | None = None) -> dict:
         return report.log_run_summary(run_id, task_settings())
 
-    return report_run(merge_events(tag(dedup(extract(upstream)))))
+    extracted = extract(upstream)
+    if also_after is not None:
+        also_after >> extracted
+    return report_run(merge_events(tag(dedup(extracted))))
 
 
 def merge_events(upstream):

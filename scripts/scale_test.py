@@ -574,7 +574,8 @@ def run_until_drained(airflow: Airflow, processes: Processes, outcome: Outcome, 
     raise RuntimeError(f"{outcome.executor}: work still left after {args.max_runs} runs: {pending_work(warehouse_url)}")
 
 
-QUEUE_OF_TASK = {"poll_feeds": "io", "fetch_articles": "io", "extract": "cpu", "dedup": "cpu", "tag": "cpu"}
+QUEUE_OF_TASK = {"poll_feeds": "io", "fetch_articles": "io", "extract_while_fetching": "cpu", "extract": "cpu",
+                 "dedup": "cpu", "tag": "cpu"}
 
 
 def check_queues(tis: list[dict], queues: dict[str, str]) -> None:
@@ -779,8 +780,8 @@ def report(outcomes: dict[str, Outcome], articles: dict[str, int]) -> None:
             ("CPU s: loopback web servers", lambda n: f"{outcomes[n].cpu.get('servers', 0):.0f}")]
     for label, value in rows:
         print(f"{label:32}" + "".join(f"{value(n):>{width}}" for n in names))
-    tasks = [t for t in ("plan_poll", "poll_feeds", "plan_fetch", "fetch_articles", "extract", "dedup", "tag",
-                         "report_run") if any(t in o.stages for o in outcomes.values())]
+    tasks = [t for t in ("plan_poll", "poll_feeds", "plan_fetch", "fetch_articles", "extract_while_fetching",
+                         "extract", "dedup", "tag", "report_run") if any(t in o.stages for o in outcomes.values())]
     print("stage wall time (s) [tasks]:")
     for task in tasks:
         cells = []

@@ -82,6 +82,9 @@ def settings(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Settings:
     monkeypatch.setenv("WIREWATCH_TOTAL_TIMEOUT", "6")
     monkeypatch.setenv("WIREWATCH_ALLOWED_NETWORKS", LOOPBACK_NETWORKS)
     monkeypatch.setenv("WIREWATCH_HOST_DELAY_SECONDS", "0")  # one loopback host serves every test site
+    # dag.test() runs one task at a time: extract_while_fetching, run before the fetch, would wait
+    # the default two minutes for pages; the extract task after the fetch takes them instead.
+    monkeypatch.setenv("WIREWATCH_EXTRACT_IDLE_SECONDS", "1")
     return Settings.from_env()
 
 

@@ -35,9 +35,13 @@ def test_news_ingest_shape(dagbag):
     dag = dagbag.dags["news_ingest"]
     assert dag.max_active_runs == 1
     checks = {f"check_{name}" for name in CHECKS}
-    assert set(dag.task_ids) == {"plan_poll", "poll_feeds", "plan_fetch", "fetch_articles", "extract", "dedup",
-                                 "tag", "events", "report_run"} | checks
-    assert dag.get_task("extract").upstream_task_ids == {"fetch_articles"}
+    assert set(dag.task_ids) == {"plan_poll", "poll_feeds", "plan_fetch", "fetch_articles", "extract_while_fetching",
+                                 "extract", "dedup", "tag", "events", "report_run"} | checks
+    # Extraction starts with the fetch; `extract` takes what is left once both are over, however they ended.
+    assert dag.get_task("extract_while_fetching").upstream_task_ids == {"plan_fetch"}
+    assert dag.get_task("fetch_articles").upstream_task_ids == {"plan_fetch"}
+    assert dag.get_task("extract").upstream_task_ids == {"fetch_articles", "extract_while_fetching"}
+    assert dag.get_task("extract").trigger_rule == "all_done"
     assert dag.get_task("report_run").upstream_task_ids == {"events"}
     assert dag.get_task("events").upstream_task_ids == {"tag"}
     assert dag.get_task("report_run").outlets[0].name == "wirewatch_articles"

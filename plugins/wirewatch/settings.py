@@ -103,6 +103,8 @@ class Settings:
     digest_email: tuple[str, ...] = ()
     # Extraction processes inside the extract task; 0 = one per CPU core.
     extract_workers: int = 0
+    # extract_while_fetching gives up following the fetch after this long without a new page.
+    extract_idle_seconds: float = 120.0
     # Article fetches: at least this long between two requests to one host, and robots.txt obeyed.
     host_delay_seconds: float = 1.0
     obey_robots_txt: bool = True
@@ -159,6 +161,7 @@ class Settings:
             spike_min_stories=_env_int("WIREWATCH_SPIKE_MIN_STORIES", default.spike_min_stories),
             digest_email=tuple(a.strip() for a in _env("WIREWATCH_DIGEST_EMAIL", "").split(",") if a.strip()),
             extract_workers=_env_int("WIREWATCH_EXTRACT_WORKERS", default.extract_workers),
+            extract_idle_seconds=_env_float("WIREWATCH_EXTRACT_IDLE_SECONDS", default.extract_idle_seconds),
             host_delay_seconds=_env_float("WIREWATCH_HOST_DELAY_SECONDS", default.host_delay_seconds),
             obey_robots_txt=_env("WIREWATCH_OBEY_ROBOTS_TXT", "true").lower() not in ("0", "false", "no"),
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
@@ -73,28 +74,81 @@ def extract_articles(*, run_id: str, settings: Settings | None = None) -> Counts
     Rounds overlap: while the pool extracts one batch, the previous batch is saved on a second
     connection (so a batch learns the boilerplate committed up to two batches before it)."""
     settings = settings_or_env(settings)
+    with connect(settings.database_url) as conn:
+        pending = warehouse.count_fetched_articles(conn)
+    LOGGER.info("%d fetched articles to extract with %d worker process(es)", pending,
+                default_workers(settings.extract_workers))
+    claim = (lambda c: warehouse.claim_fetched_articles(c, EXTRACT_BATCH)) if pending else (lambda c: [])
+    return _extract_rounds(run_id, settings, EXTRACT_SHARD, claim, of=f" of {pending}")
+
+
+# run_stats shards of the extract stage: the task after the fetch, and the one beside it.
+EXTRACT_SHARD, WHILE_FETCHING_SHARD = 0, 1
+# While fetching goes on, a round waits for at least this many pages per worker process...
+FOLLOW_MIN_PAGES_PER_WORKER = 2 * EXTRACT_CHUNK
+# ...checking the queue this often, and no longer than this for a round to fill.
+FOLLOW_POLL_SECONDS = 0.25
+FOLLOW_FILL_SECONDS = 2.0
+
+
+def extract_while_fetching(*, run_id: str, settings: Settings | None = None,
+                           idle_seconds: float | None = None) -> Counts:
+    """The extract step run beside the fetch tasks: pages are extracted as the fetch stores them.
+
+    Stops once nothing is left to fetch (no article due for fetching, in flight or not, and no
+    page waiting), or when nothing new was fetched for `idle_seconds` (WIREWATCH_EXTRACT_IDLE_SECONDS):
+    a fetch task that failed is retried after this task has gone, and the `extract` task after
+    the fetch takes whatever it stores. Same rounds, same transactions as `extract_articles`."""
+    settings = settings_or_env(settings)
+    idle_seconds = settings.extract_idle_seconds if idle_seconds is None else idle_seconds
+    workers = default_workers(settings.extract_workers)
+    enough = workers * FOLLOW_MIN_PAGES_PER_WORKER
+    last_progress, last_to_fetch = time.monotonic(), None
+
+    def claim(conn) -> list[dict]:
+        nonlocal last_progress, last_to_fetch
+        filling_since = time.monotonic()
+        while True:
+            # In this order: an article leaves the fetch queue and becomes a page in one commit.
+            to_fetch = warehouse.count_queued_articles(conn)
+            waiting = warehouse.count_fetched_articles(conn)
+            now = time.monotonic()
+            if to_fetch != last_to_fetch:  # the fetch moves on, even when it only records failures
+                last_progress, last_to_fetch = now, to_fetch
+            fetching = to_fetch > 0 and now - last_progress < idle_seconds
+            if waiting and (waiting >= enough or not fetching or now - filling_since >= FOLLOW_FILL_SECONDS):
+                batch = warehouse.claim_fetched_articles(conn, EXTRACT_BATCH)
+                if batch:
+                    return batch
+            conn.rollback()  # a fresh snapshot, and no transaction left open while waiting
+            if not fetching:
+                if to_fetch:
+                    LOGGER.info("nothing fetched for %.0fs with %d articles still to fetch: stopping; the extract "
+                                "task after the fetch takes the rest", idle_seconds, to_fetch)
+                return []
+            time.sleep(FOLLOW_POLL_SECONDS)
+
+    LOGGER.info("extracting pages as they are fetched, with %d worker process(es)", workers)
+    return _extract_rounds(run_id, settings, WHILE_FETCHING_SHARD, claim, of="")
+
+
+def _extract_rounds(run_id: str, settings: Settings, shard: int, claim, *, of: str) -> Counts:
     counts: Counter = Counter()
     reasons: Counter = Counter()
     by_site: dict[str, Counter] = {}
     with connect(settings.database_url) as conn, connect(settings.database_url) as other_conn:
-        pending = warehouse.count_fetched_articles(conn)
-        LOGGER.info("%d fetched articles to extract with %d worker process(es)", pending,
-                    default_workers(settings.extract_workers))
-        if pending:
-            def save(save_conn, batch: list[dict], results: list) -> None:
-                _save_batch(save_conn, batch, results, counts, reasons, by_site)
-                LOGGER.info("extracted %d of %d so far", counts["extracted"] + counts["rejected"] + counts["failed"],
-                            pending)
+        def save(save_conn, batch: list[dict], results: list) -> None:
+            _save_batch(save_conn, batch, results, counts, reasons, by_site)
+            LOGGER.info("extracted %d%s so far", counts["extracted"] + counts["rejected"] + counts["failed"], of)
 
+        first = claim(conn)
+        if first:
+            batches = iter([first])
             with extract_pool(settings) as pool:
-                overlapped_rounds((conn, other_conn),
-                                  claim=lambda c: warehouse.claim_fetched_articles(c, EXTRACT_BATCH),
+                overlapped_rounds((conn, other_conn), claim=lambda c: next(batches, None) or claim(c),
                                   prepare=lambda c, batch: _extract_jobs(c, batch, settings),
                                   work=lambda jobs: pool.map(run_extract_job, jobs), save=save)
-    return finish(settings, run_id, "extract", 0, counts, reasons, by_site)
-
-
-
+    return finish(settings, run_id, "extract", shard, counts, reasons, by_site)
 
 
 def mark_for_reprocess(*, site: str | None = None, since: datetime | None = None,
