@@ -192,7 +192,9 @@ def main_text(tree, page_text: str, url: str, ld_objects: list[dict]) -> tuple[s
         document = trafilatura.bare_extraction(tree, url=url, **EXTRACTOR_OPTIONS)
         full = (document.text or "") if document else ""
         full_words = word_count(full)
-        if full and (not unsure(full, full_words) or full_words > words):
+        # A menu is no story however long: a shorter full-mode text that is not one wins over it.
+        if full and (not unsure(full, full_words) or full_words > words
+                     or (is_menu(text) and not is_menu(full))):
             text, source, words = full, "full", full_words
     if words < FULL_EXTRACTION_BELOW_WORDS:
         # Short: a teaser in the markup, the story perhaps in the page's data.
@@ -226,8 +228,11 @@ def _much_longer(candidate: str | None, words: int) -> bool:
 def unsure(text: str, words: int) -> bool:
     """A fast-pass result (of `words` words) not to trust: short (galleries, unusual markup) or
     mostly one- to three-word lines (the pass took a navigation menu for the story)."""
-    if words < FULL_EXTRACTION_BELOW_WORDS:
-        return True
+    return words < FULL_EXTRACTION_BELOW_WORDS or is_menu(text)
+
+
+def is_menu(text: str) -> bool:
+    """Mostly one- to three-word lines: a navigation menu, not a story."""
     lines = text.splitlines()
     if len(lines) < NAVIGATION_MIN_LINES:
         return False
