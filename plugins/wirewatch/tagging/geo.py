@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from wirewatch.tagging.matching import fold
+from wirewatch.tagging.matching import ARABIC_LETTER, fold
 
 PRECISIONS = ("town", "region", "country")
 # A word that begins a sentence is capitalised whatever it is ("Along the front…", "Puma vehicles…"):
@@ -228,13 +228,12 @@ def places(text: str, countries: frozenset[str] = frozenset()) -> list[Place]:
     if not text.isascii():
         if _HAS_CYRILLIC.search(text):
             _cyrillic_places(text, countries, found)
-        if _HAS_ARABIC.search(text):
+        if ARABIC_LETTER.search(text):
             _arabic_places(text, countries, found)
     return [place for _, place in sorted(found.values(), key=lambda item: item[0])]
 
 
 _HAS_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
-_HAS_ARABIC = re.compile(r"[\u0600-\u06ff]")
 
 
 def _territory_names(language: str) -> list[tuple[str, str]]:
@@ -326,13 +325,13 @@ def _cyrillic_places(text: str, countries: frozenset[str], found: dict[str, tupl
                     entry = next((by_form[form] for form in _cyrillic_forms(name) if form in by_form), None)
                 if entry is None or name in found:
                     continue
+                at = match.start() + len(" ".join(words[:start])) + (1 if start else 0)
                 if size == 1 and entry.precision == "town":
                     if start + 1 < len(words):
                         continue  # "Владимир Путин": a town's name before another name is a person's
-                    at = match.start() + len(" ".join(words[:start])) + (1 if start else 0)
                     if entry.population < SENTENCE_START_MIN_POPULATION and _starts_sentence(text, at):
                         continue
-                hit = (match.start() + len(" ".join(words[:start])) + (1 if start else 0), _place(name, entry))
+                hit = (at, _place(name, entry))
                 break
             if hit:
                 found[hit[1].name] = hit

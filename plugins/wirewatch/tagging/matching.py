@@ -83,7 +83,7 @@ def stem(word: str, language: str = "en") -> str:
 # one form of each, in text and phrases alike, before stemming. Other scripts are left as they are.
 _ARABIC_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه", "\u0640": None,
                               **{chr(c): None for c in (*range(0x064B, 0x0653), 0x0670)}})
-_ARABIC = re.compile(r"[\u0600-\u06ff]")
+ARABIC_LETTER = re.compile(r"[\u0600-\u06ff]")
 # "والجيش", "فالقوات": the conjunction before the article is not part of the word.
 _CONJUNCTION_ARTICLE = re.compile(r"(?<![^ ])[وف](?=ال[^ ]{2})")
 # Ukrainian writes its apostrophe as ' or ’ as well as ʼ: inside a word it is ʼ, a letter.
@@ -92,7 +92,7 @@ _APOSTROPHE = re.compile(r"(?<=[а-яіїєґ])['’](?=[а-яіїєґ])", re.IG
 
 def fold(joined: str) -> str:
     """Space-joined lower-case words in the forms the matchers compare (Arabic spellings folded)."""
-    if joined.isascii() or not _ARABIC.search(joined):
+    if joined.isascii() or not ARABIC_LETTER.search(joined):
         return joined
     return _CONJUNCTION_ARTICLE.sub("", joined.translate(_ARABIC_FOLD))
 
