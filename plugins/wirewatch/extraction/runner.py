@@ -78,8 +78,8 @@ def extract_articles(*, run_id: str, settings: Settings | None = None) -> Counts
         pending = warehouse.count_fetched_articles(conn)
     LOGGER.info("%d fetched articles to extract with %d worker process(es)", pending,
                 default_workers(settings.extract_workers))
-    claim = (lambda c: warehouse.claim_fetched_articles(c, EXTRACT_BATCH)) if pending else (lambda c: [])
-    return _extract_rounds(run_id, settings, EXTRACT_SHARD, claim, of=f" of {pending}")
+    return _extract_rounds(run_id, settings, EXTRACT_SHARD, lambda c: warehouse.claim_fetched_articles(c, EXTRACT_BATCH),
+                           of=f" of {pending}")
 
 
 # run_stats shards of the extract stage: the task after the fetch, and the one beside it.
@@ -142,7 +142,7 @@ def _extract_rounds(run_id: str, settings: Settings, shard: int, claim, *, of: s
             LOGGER.info("extracted %d%s so far", counts["extracted"] + counts["rejected"] + counts["failed"], of)
 
         first = claim(conn)
-        if first:
+        if first:  # no pool started for nothing; the first batch is then the first round's
             batches = iter([first])
             with extract_pool(settings) as pool:
                 overlapped_rounds((conn, other_conn), claim=lambda c: next(batches, None) or claim(c),
