@@ -5,7 +5,7 @@ import pytest
 
 from wirewatch.config import ConfigError
 from wirewatch.extraction.extract import clean_text
-from wirewatch.tagging.matching import PhraseIndex, tokenize
+from wirewatch.tagging.matching import PhraseIndex, stems, tokenize
 from wirewatch.tagging.topics import load_taxonomy
 
 ROOT = Path(__file__).parents[1]
@@ -138,6 +138,14 @@ def test_word_forms_match_through_stemming():
     tokens = tokenize("Deployments, redeploying, deployed; Iskander-M fired; air-strikes.")
     found = [(tokens.words[h.first_token], h.payload) for h in index.find(tokens)]
     assert found == [("deployments", "d"), ("deployed", "d"), ("iskander", "i"), ("air", "a")]
+
+
+def test_stems_are_snowball_3_0s():
+    """The phrase lists were written against Snowball 3.0's stems; Snowball 3.1 (PyStemmer 3.1) cuts
+    English "inter-" words and Danish double consonants differently, and would quietly unmatch phrases."""
+    assert stems(["international", "internally", "deployments"], "en") == ["intern", "intern", "deploy"]
+    assert stems(["buzz", "jazz"], "da") == ["buz", "jaz"]
+    assert stems(["raketenangriffe", "truppen"], "de") == ["raketenangriff", "trupp"]
 
 
 def test_version_changes_with_the_file(tmp_path):

@@ -186,9 +186,7 @@ def main_text(tree, page_text: str, url: str, ld_objects: list[dict]) -> tuple[s
     document = trafilatura.bare_extraction(tree, url=url, fast=True, **EXTRACTOR_OPTIONS)
     text, source = (document.text or "") if document else "", "fast"
     words = word_count(text)
-    if unsure(text, words):
-        tree = trafilatura.load_html(page_text)  # the fast pass pruned the first tree
-        drop_update_lines(header_elements(tree))
+    if unsure(text, words):  # bare_extraction works on a copy of the tree it is given: reused here
         document = trafilatura.bare_extraction(tree, url=url, **EXTRACTOR_OPTIONS)
         full = (document.text or "") if document else ""
         full_words = word_count(full)

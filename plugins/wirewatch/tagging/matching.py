@@ -20,7 +20,7 @@ from operator import add
 from typing import Generic, TypeVar
 
 import ahocorasick
-import snowballstemmer
+import Stemmer  # PyStemmer: the Snowball stemmers compiled from C
 
 from wirewatch.text import WORD, sentence_spans
 
@@ -52,7 +52,7 @@ class _Lemmatizer:
 def _stemmer(language: str):
     if STEMMERS[language] == "pymorphy3":
         return _Lemmatizer(language)
-    return snowballstemmer.stemmer(STEMMERS[language])
+    return Stemmer.Stemmer(STEMMERS[language])
 
 
 # word -> stem, per language: news vocabulary repeats, and a dict lookup per word costs less

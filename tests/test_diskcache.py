@@ -1,0 +1,76 @@
+"""Tables kept on disk between processes (wirewatch.diskcache), and the place gazetteer's use of it."""
+
+import pytest
+
+from wirewatch import diskcache
+from wirewatch.tagging import geo
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("WIREWATCH_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+def counting_builder(tmp_path, value="table"):
+    """A builder over a source file of its own; -> (the cached function, its call counter)."""
+    source = tmp_path / "builder_source.py"
+    if not source.exists():
+        source.write_text("version 1\n")
+    calls = []
+
+    @diskcache.disk_cached(sources=[str(source)], packages=["trafilatura"])
+    def table():
+        calls.append(1)
+        return {"value": value, "calls": len(calls)}
+
+    return table, calls, source
+
+
+def test_a_table_is_built_once_and_then_read_from_disk(tmp_path, cache):
+    table, calls, _ = counting_builder(tmp_path)
+    assert table() == {"value": "table", "calls": 1}
+    table.cache_clear()  # as a new process would start
+    assert table() == {"value": "table", "calls": 1} and len(calls) == 1
+    assert len(list(cache.glob("*.pickle"))) == 1
+
+
+def test_a_change_to_the_building_code_builds_anew_and_drops_the_old_file(tmp_path, cache):
+    table, calls, source = counting_builder(tmp_path)
+    table()
+    old = set(cache.glob("*.pickle"))
+    source.write_text("version 2\n")
+    table.cache_clear()
+    assert table()["calls"] == 2
+    new = set(cache.glob("*.pickle"))
+    assert len(new) == 1 and new != old
+
+
+def test_a_corrupt_cache_file_is_rebuilt(tmp_path, cache):
+    table, calls, _ = counting_builder(tmp_path)
+    table()
+    (path,) = cache.glob("*.pickle")
+    path.write_bytes(b"not a pickle")
+    table.cache_clear()
+    assert table() == {"value": "table", "calls": 2}
+    table.cache_clear()
+    assert table()["calls"] == 2, "the rebuilt table replaced the corrupt file"
+
+
+def test_a_cache_path_that_is_a_file_only_costs_time(tmp_path, monkeypatch):
+    blocker = tmp_path / "blocker"
+    blocker.write_text("")
+    monkeypatch.setenv("WIREWATCH_CACHE_DIR", str(blocker / "cache"))
+    table, calls, _ = counting_builder(tmp_path)
+    assert table()["value"] == "table"
+    table.cache_clear()
+    assert table()["calls"] == 2
+
+
+def test_the_cached_place_tables_equal_freshly_built_ones(cache):
+    for function in (geo._gazetteer, geo._namesakes, geo._admin1_table, geo._script_names, geo._first_words):
+        function.cache_clear()
+        function()  # built and stored
+        function.cache_clear()
+        assert function() == function.build(), f"{function.__name__}, read back from disk"
+    assert len(list(cache.glob("wirewatch.tagging.geo.*.pickle"))) >= 5
