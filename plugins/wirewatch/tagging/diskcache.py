@@ -39,10 +39,12 @@ def disk_cached(*, sources: list[str], packages: list[str]) -> Callable[[Callabl
     """Cache a zero-argument table builder in memory (once per process) and on disk. `sources`: the
     files of the code that builds it; `packages`: the distributions whose data it reads."""
 
+    key = functools.cache(lambda: _key(sources, packages))  # one reading of the sources for all its tables
+
     def decorate(build: Callable[[], T]) -> Callable[[], T]:
         @functools.lru_cache(maxsize=1)
         def cached() -> T:
-            path = cache_dir() / f"{build.__module__}.{build.__name__}-{_key(sources, packages)}.pickle"
+            path = cache_dir() / f"{build.__module__}.{build.__name__}-{key()}.pickle"
             table = _load(path)
             if table is None:
                 table = build()

@@ -21,8 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from wirewatch.tagging import diskcache
-from wirewatch.tagging import matching
+from wirewatch.tagging import diskcache, matching
 from wirewatch.tagging.matching import ARABIC_LETTER, fold
 
 PRECISIONS = ("town", "region", "country")
@@ -371,7 +370,7 @@ def _arabic_places(text: str, countries: frozenset[str], found: dict[str, tuple[
         index += 1
 
 
-@_tables_cache
+@lru_cache(maxsize=1)  # derived from the gazetteer in a moment: not worth a file
 def _first_words() -> frozenset[str]:
     """The first word of every name in the gazetteer, lower-cased."""
     return frozenset(name.split(" ", 1)[0] for name in _gazetteer())
