@@ -15,7 +15,9 @@ cycle, at random moments within it:
     published meanwhile becomes visible then.
 The layout is random but fixed by `seed`. Pages come from bench/pagefarm.py's real-pages set.
 An item is *visible* from the moment its feed, if polled, would list it: its appearance, or the
-return of its feed if that was down then. The soak measures freshness from there.
+return of its feed if that was down then. Its feed can also go down after it appeared and before
+the pipeline polled it; `hidden_seconds` says how long it was out of sight, and the soak counts
+freshness in visible time only.
 """
 
 from __future__ import annotations
@@ -138,6 +140,16 @@ class SoakFarm(PageFarm):
                     item.visible_at = item.appears_at
                 elif outage.end is not None:
                     item.visible_at = outage.end
+
+    def hidden_seconds(self, item: FeedItem, until: float) -> float:
+        """How long between its appearance and `until` the item's feed was down (so nobody could
+        have seen it there)."""
+        hidden = 0.0
+        for outage in self.outages:
+            if outage.host == item.host:
+                end = until if outage.end is None else min(outage.end, until)
+                hidden += max(0.0, end - max(outage.start, item.appears_at))
+        return hidden
 
     def _outage_at(self, host: str, when: float) -> Outage | None:
         for outage in self.outages:

@@ -16,8 +16,10 @@ What it does, all on loopback (no Docker):
   3. after each run records its wall time, how long it waited to start, scheduler and worker
      memory (PSS, taken when the run ends), warehouse size and row counts; after the last cycle
      one quiet cycle (nothing new, every feed up) drains what is left;
-  4. freshness: for each item, from the moment it became visible in its feed to its first tagged
-     row (an updated headline re-tags the row later; that is a revision, not freshness)
+  4. freshness: for each item, from its appearance in its feed to its first tagged row, less the
+     time its feed was down before the pipeline first saw it (an updated headline re-tags the row
+     later; that is a revision, not freshness); items over the goal are listed with when they
+     reached each stage
      (median and 95th percentile per run, and over the whole soak);
   5. prints the table and the checks, and writes soak.json, soak.csv and soak.png (the series as
      charts) to --out. Exit status 0 only when every check passes.
@@ -176,31 +178,47 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))]
 
 
-def tagged_times(url: str) -> dict[str, tuple[str, float | None]]:
-    """url -> (status, tagged_at as wall clock) for every article row."""
+STAGES = ("first_seen_at", "fetched_at", "tagged_at")  # the queue row, the stored page, the tagged row
+
+
+def article_times(url: str) -> dict[str, tuple[str, dict[str, float | None]]]:
+    """url -> (status, {stage: wall clock}) for every article row."""
     with connect(url) as conn, conn.cursor() as cur:
-        cur.execute("SELECT url, status, extract(epoch FROM tagged_at) FROM articles")
-        return {u: (status, float(t) if t is not None else None) for u, status, t in cur.fetchall()}
+        cur.execute("SELECT url, status, " + ", ".join(f"extract(epoch FROM {s})" for s in STAGES) + " FROM articles")
+        return {u: (status, {s: float(t) if t is not None else None for s, t in zip(STAGES, times)})
+                for u, status, *times in cur.fetchall()}
 
 
-def note_first_tagged(first_tagged: dict[str, float], tagged: dict[str, tuple[str, float | None]]) -> None:
-    """Keep each URL's first tagged_at. The row's own column moves on when an updated headline
-    re-fetches and re-tags the article, and freshness is about the first time it was there."""
-    for url, (_, at) in tagged.items():
-        if at is not None:
-            first_tagged.setdefault(url, at)
+def note_first_times(first: dict[str, dict[str, float]], rows: dict[str, tuple[str, dict]]) -> None:
+    """Keep each URL's first time at each stage. The row's own columns move on when an updated
+    headline re-fetches and re-tags the article, and freshness is about the first time it was there."""
+    for url, (_, times) in rows.items():
+        for stage, at in times.items():
+            if at is not None:
+                first.setdefault(url, {}).setdefault(stage, at)
 
 
-def add_freshness(records: list[RunRecord], farm: SoakFarm, first_tagged: dict[str, float]) -> list[float]:
+def freshness_of(item, farm: SoakFarm, times: dict[str, float]) -> float | None:
+    """Seconds of visible time from the item's appearance to its first tagged row: time its feed
+    was down before the pipeline first saw the item does not count (no poller could have seen it).
+    None while it is not tagged."""
+    tagged, seen = times.get("tagged_at"), times.get("first_seen_at")
+    if tagged is None or seen is None or item.visible_at is None:
+        return None
+    return max(0.0, tagged - item.appears_at - farm.hidden_seconds(item, seen))
+
+
+def add_freshness(records: list[RunRecord], farm: SoakFarm, first: dict[str, dict[str, float]]) -> list[float]:
     """Give each run the freshness of the items it first tagged. -> all freshness values (seconds)."""
     every = []
     per_run: dict[int, list[float]] = {i: [] for i in range(len(records))}
     for item in farm.items:
-        at = first_tagged.get(farm.url_of(item.number))
-        if at is None or item.visible_at is None:
+        times = first.get(farm.url_of(item.number), {})
+        seconds = freshness_of(item, farm, times)
+        if seconds is None:
             continue
-        seconds = max(0.0, at - item.visible_at)
         every.append(seconds)
+        at = times["tagged_at"]
         for i, record in enumerate(records):
             if record.start - 1 <= at <= record.end + 1:
                 per_run[i].append(seconds)
@@ -211,6 +229,26 @@ def add_freshness(records: list[RunRecord], farm: SoakFarm, first_tagged: dict[s
             records[i].fresh_p95_s = percentile(values, 0.95)
             records[i].fresh_items = len(values)
     return every
+
+
+def late_items(records: list[RunRecord], farm: SoakFarm, first: dict[str, dict[str, float]],
+               limit_s: float) -> list[str]:
+    """One line per item whose freshness is over `limit_s`: when it reached each stage and when
+    the runs around it started, in seconds from its appearance; shows which stage or which run
+    let it wait."""
+    lines = []
+    for item in farm.items:
+        times = first.get(farm.url_of(item.number), {})
+        seconds = freshness_of(item, farm, times)
+        if seconds is None or seconds <= limit_s:
+            continue
+        since = lambda at: f"+{at - item.appears_at:.0f}s" if at is not None else "never"  # noqa: E731
+        stages = ", ".join(f"{stage.removesuffix('_at')} {since(times.get(stage))}" for stage in STAGES)
+        runs = " ".join(since(r.start) for r in records if item.appears_at - 60 < r.start < times["tagged_at"])
+        hidden = farm.hidden_seconds(item, times["first_seen_at"])
+        lines.append(f"item {item.number} on {item.host} (cycle {item.cycle + 1}): freshness {seconds:.0f}s; "
+                     f"{stages}; feed down {hidden:.0f}s of it; runs started {runs}")
+    return lines
 
 
 # --- the checks --------------------------------------------------------------------------------
@@ -455,7 +493,7 @@ def soak(args: argparse.Namespace, stack: ExitStack, workdir: Path, server: airf
     log(f"cycle 1 of {args.cycles}: news_ingest unpaused")
     records: list[RunRecord] = []
     seen: set[str] = set()
-    first_tagged: dict[str, float] = {}
+    first_times: dict[str, dict[str, float]] = {}
     drain_at = None
     deadline = start + (args.cycles + 4) * args.interval + 600
     while True:
@@ -476,7 +514,7 @@ def soak(args: argparse.Namespace, stack: ExitStack, workdir: Path, server: airf
             seen.add(run["dag_run_id"])
             record = record_run(run, rig, warehouse_url)
             records.append(record)
-            note_first_tagged(first_tagged, tagged_times(warehouse_url))
+            note_first_times(first_times, article_times(warehouse_url))
             log(f"run {len(records)} ({record.run_id}) {record.state} in {record.wall_seconds:.1f}s "
                 f"(waited {record.wait_seconds:.1f}s); {record.rows['articles']} articles, "
                 f"{record.rows['raw_pages']} raw pages, scheduler {record.scheduler_mb:.0f} MB, "
@@ -493,9 +531,10 @@ def soak(args: argparse.Namespace, stack: ExitStack, workdir: Path, server: airf
     airflow.api("PATCH", f"/dags/{DAG_ID}", json={"is_paused": True})
     records.sort(key=lambda r: r.start)
 
-    tagged = tagged_times(warehouse_url)
-    note_first_tagged(first_tagged, tagged)
-    freshness = add_freshness(records, farm, first_tagged)
+    rows = article_times(warehouse_url)
+    note_first_times(first_times, rows)
+    tagged = {u: (status, times["tagged_at"]) for u, (status, times) in rows.items()}
+    freshness = add_freshness(records, farm, first_times)
     checks = run_checks(records, farm, tagged, duplicate_rows(warehouse_url), split_stories(warehouse_url, farm),
                         freshness, args)
     summary = {"executor": executor, "interval_seconds": args.interval, "cycles": args.cycles, "runs": len(records),
@@ -513,6 +552,8 @@ def soak(args: argparse.Namespace, stack: ExitStack, workdir: Path, server: airf
         print(f"ok    {line}")
     for line in checks.failed:
         print(f"FAIL  {line}")
+    for line in late_items(records, farm, first_times, FRESHNESS_GOAL * args.interval):
+        print(f"late  {line}")
     write_outputs(args.out, records, checks, summary)
     log(f"table, series and chart: {args.out}/soak.csv, soak.json, soak.png")
     print("PASS" if not checks.failed else "FAIL", flush=True)

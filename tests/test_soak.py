@@ -70,6 +70,25 @@ def test_an_outage_ends_at_the_next_cycle_and_its_items_become_visible_then(farm
     assert all(i.visible_at is not None for i in farm.items)
 
 
+def test_an_item_is_hidden_while_its_feed_is_down_even_if_it_appeared_before(farm):
+    first = farm.advance()
+    item = next(i for i in farm.items if i.host != first.down)
+    assert farm.hidden_seconds(item, item.appears_at + 100) == 0.0
+    time.sleep(0.6)
+    second = farm.advance()
+    down = [i for i in farm.items if i.host == second.down and i.cycle == first.number]
+    time.sleep(0.3)
+    third = farm.advance()
+    assert down
+    for i in down:  # appeared in the first cycle, its feed down through the second
+        assert farm.hidden_seconds(i, third.start + 5) == pytest.approx(third.start - second.start)
+        assert farm.hidden_seconds(i, second.start + 0.1) == pytest.approx(0.1)
+    on_first_down = [i for i in farm.items if i.host == first.down and i.cycle == first.number]
+    assert on_first_down
+    for i in on_first_down:  # appeared while its feed was down: hidden until the feed came back
+        assert farm.hidden_seconds(i, third.start) == pytest.approx(second.start - i.appears_at)
+
+
 def test_headlines_change_and_old_items_leave_the_feed(farm):
     for _ in range(4):
         farm.advance()
