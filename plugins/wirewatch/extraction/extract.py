@@ -68,6 +68,7 @@ EXTRACTOR_OPTIONS = {
     "favor_precision": False,
     "deduplicate": False,
 }
+WITH_TABLES = {**EXTRACTOR_OPTIONS, "include_tables": True}
 EXTRACTOR = {"name": "trafilatura", "version": trafilatura.__version__, "options": EXTRACTOR_OPTIONS,
              "date_options": DATE_OPTIONS,
              "full_mode_below_words": FULL_EXTRACTION_BELOW_WORDS, "cleaner": 3}
@@ -181,7 +182,8 @@ def listing_rejection(kind: PageKind) -> Rejection:
 def main_text(tree, page_text: str, url: str, ld_objects: list[dict]) -> tuple[str, str]:
     """The page's story text and where it came from: trafilatura's fast pass ("fast"); its full
     mode, which compares with readability and jusText, when the fast pass looks unsure ("full");
-    the JSON-LD articleBody when the page carries a longer one ("jsonld"); or the longest text
+    the fast pass with tables, when both still look unsure and the story is laid out in a table
+    ("tables"); the JSON-LD articleBody when the page carries a longer one ("jsonld"); or the longest text
     in the page's embedded script state, for pages rendered by JavaScript ("script")."""
     document = trafilatura.bare_extraction(tree, url=url, fast=True, **EXTRACTOR_OPTIONS)
     text, source = (document.text or "") if document else "", "fast"
@@ -194,6 +196,14 @@ def main_text(tree, page_text: str, url: str, ld_objects: list[dict]) -> tuple[s
         if full and (not unsure(full, full_words) or full_words > words
                      or (is_menu(text) and not is_menu(full))):
             text, source, words = full, "full", full_words
+    if unsure(text, words):
+        # Tables stay off (elsewhere they pull rails and teasers in with the story), but some
+        # outlets still lay the story itself out in one; only an assured text is taken from it.
+        document = trafilatura.bare_extraction(tree, url=url, fast=True, **WITH_TABLES)
+        tabled = (document.text or "") if document else ""
+        tabled_words = word_count(tabled)
+        if tabled_words > words and not unsure(tabled, tabled_words):
+            text, source, words = tabled, "tables", tabled_words
     if words < FULL_EXTRACTION_BELOW_WORDS:
         # Short: a teaser in the markup, the story perhaps in the page's data.
         embedded, where = jsonld_article_text(ld_objects), "jsonld"
