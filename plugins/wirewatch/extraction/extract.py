@@ -185,13 +185,10 @@ def main_text(tree, page_text: str, url: str, ld_objects: list[dict]) -> tuple[s
     the fast pass with tables, when both still look unsure and the story is laid out in a table
     ("tables"); the JSON-LD articleBody when the page carries a longer one ("jsonld"); or the longest text
     in the page's embedded script state, for pages rendered by JavaScript ("script")."""
-    document = trafilatura.bare_extraction(tree, url=url, fast=True, **EXTRACTOR_OPTIONS)
-    text, source = (document.text or "") if document else "", "fast"
-    words = word_count(text)
+    text, words = _trafilatura_text(tree, url, fast=True, options=EXTRACTOR_OPTIONS)
+    source = "fast"
     if unsure(text, words):  # bare_extraction works on a copy of the tree it is given: reused here
-        document = trafilatura.bare_extraction(tree, url=url, **EXTRACTOR_OPTIONS)
-        full = (document.text or "") if document else ""
-        full_words = word_count(full)
+        full, full_words = _trafilatura_text(tree, url, fast=False, options=EXTRACTOR_OPTIONS)
         # A menu is no story however long: a shorter full-mode text that is not one wins over it.
         if full and (not unsure(full, full_words) or full_words > words
                      or (is_menu(text) and not is_menu(full))):
@@ -199,9 +196,7 @@ def main_text(tree, page_text: str, url: str, ld_objects: list[dict]) -> tuple[s
     if unsure(text, words):
         # Tables stay off (elsewhere they pull rails and teasers in with the story), but some
         # outlets still lay the story itself out in one; only an assured text is taken from it.
-        document = trafilatura.bare_extraction(tree, url=url, fast=True, **WITH_TABLES)
-        tabled = (document.text or "") if document else ""
-        tabled_words = word_count(tabled)
+        tabled, tabled_words = _trafilatura_text(tree, url, fast=True, options=WITH_TABLES)
         if tabled_words > words and not unsure(tabled, tabled_words):
             text, source, words = tabled, "tables", tabled_words
     if words < FULL_EXTRACTION_BELOW_WORDS:
@@ -212,6 +207,13 @@ def main_text(tree, page_text: str, url: str, ld_objects: list[dict]) -> tuple[s
         if _much_longer(embedded, words):
             return embedded, where
     return text, source
+
+
+def _trafilatura_text(tree, url: str, *, fast: bool, options: dict) -> tuple[str, int]:
+    """One trafilatura pass over the parsed page. -> (text, its word count); ("", 0) for none."""
+    document = trafilatura.bare_extraction(tree, url=url, fast=fast, **options)
+    text = (document.text or "") if document else ""
+    return text, word_count(text)
 
 
 def with_standfirst(text: str, lead: str | None) -> str:
