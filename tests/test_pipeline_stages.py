@@ -14,7 +14,7 @@ from wirewatch.dedup.runner import dedup_articles
 from wirewatch.extraction.runner import extract_articles
 from wirewatch.feeds.lists import FeedSpec
 from wirewatch.feeds.runner import poll_feeds
-from wirewatch.fetch.runner import fetch_articles
+from wirewatch.fetch.runner import fetch_articles, plan_fetch
 from wirewatch.tagging.runner import tag_articles
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -110,6 +110,17 @@ def test_fetch_records_one_outcome_per_article(settings, server, db):
     }
     text = scalar(db, "SELECT text FROM articles WHERE status = 'extracted'")
     assert "Russia alone" in text and "Subscribe" not in text
+
+
+def test_planning_the_fetch_refreshes_the_statistics_of_the_queue_a_poll_just_filled(settings, server, db):
+    # Without them the planner sorts the whole queue for every claim (see refresh_article_statistics).
+    load_feeds(settings, server, ["good.xml"])
+    poll_feeds(0, 1, run_id="r1", settings=settings)
+    assert scalar(db, "SELECT count(*) FROM articles") == 4
+    # reltuples is the planner's row count, -1 until the table is first analyzed
+    assert scalar(db, "SELECT reltuples FROM pg_class WHERE relname = 'articles'") != 4
+    plan_fetch(settings)
+    assert scalar(db, "SELECT reltuples FROM pg_class WHERE relname = 'articles'") == 4
 
 
 def test_transient_failures_give_up_after_max_attempts(settings, server, db):

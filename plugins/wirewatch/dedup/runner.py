@@ -47,6 +47,7 @@ def dedup_articles(*, run_id: str, shard: int = 0, shards: int = 1, settings: Se
     counts: Counter = Counter()
     contested: set[int] = set()  # claimed by another worker right now: theirs to finish
     with connect(settings.database_url) as conn:
+        warehouse.refresh_article_statistics(conn)
         index_missing_bands(conn)
         batch = warehouse.articles_to_dedup(conn, shard, shards, DEDUP_BATCH, skip=contested)
         # The texts' fingerprints (most of the CPU) are computed by a pool of worker processes, a

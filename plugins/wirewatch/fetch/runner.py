@@ -23,6 +23,7 @@ LOGGER = logging.getLogger(__name__)
 def plan_fetch(settings: Settings | None = None) -> list[dict[str, int]]:
     settings = settings_or_env(settings)
     with connect(settings.database_url) as conn:
+        warehouse.refresh_article_statistics(conn)
         queued = warehouse.count_queued_articles(conn)
     LOGGER.info("%d articles queued for fetching", queued)
     return shards_for(queued, settings)

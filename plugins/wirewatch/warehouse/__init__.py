@@ -23,7 +23,7 @@ from wirewatch.warehouse.feeds import (  # noqa: F401
     queue_entries, queue_feed_entries,
 )
 from wirewatch.warehouse.articles import (  # noqa: F401
-    count_queued_articles, claim_queued_article, save_fetched, count_fetched_articles, claim_fetched_articles,
+    count_queued_articles, refresh_article_statistics, claim_queued_article, save_fetched, count_fetched_articles, claim_fetched_articles,
     save_extracted_many, save_not_extracted, save_refetch_failed, save_unusable, mark_for_reprocess,
     purge_raw_pages, known_boilerplate, learn_site_lines, purge_site_lines,
 )

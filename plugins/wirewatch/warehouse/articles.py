@@ -6,16 +6,20 @@ per-site boilerplate lines the extract step learns.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+import psycopg2.errors
 import psycopg2.extras
 
 from wirewatch.db import Connection, dict_cursor
 from wirewatch.warehouse import rawpages
 from wirewatch.warehouse.base import Row
 from wirewatch.warehouse.stories import record_revisions, refresh_stories
+
+LOGGER = logging.getLogger(__name__)
 
 if TYPE_CHECKING:  # the warehouse stores what the stages find, and imports none of them
     from wirewatch.extraction.extract import ExtractedArticle
@@ -27,6 +31,24 @@ def count_queued_articles(conn: Connection) -> int:
         cur.execute("""SELECT count(*) FROM articles
                        WHERE (status = 'queued' AND next_attempt_at <= now()) OR refetch_requested_at IS NOT NULL""")
         return cur.fetchone()[0]
+
+
+def refresh_article_statistics(conn: Connection) -> bool:
+    """ANALYZE articles, so the planner sees the queue a poll has just filled. Until autovacuum
+    gets to it, the statistics predate the new rows, and each claim then sorts the whole queue
+    (0.8 ms with 800 queued, growing with the queue) instead of taking the first entry of
+    articles_fetch_todo_idx (0.05 ms). Skipped, with False, when a vacuum holds the table for
+    more than half a second: the claims are slower then, not wrong."""
+    with conn.cursor() as cur:
+        try:
+            cur.execute("SET LOCAL lock_timeout = '500ms'")
+            cur.execute("ANALYZE articles")
+        except psycopg2.errors.LockNotAvailable:
+            conn.rollback()
+            LOGGER.info("articles is being vacuumed: its statistics were not refreshed")
+            return False
+    conn.commit()
+    return True
 
 
 def claim_queued_article(conn: Connection, shard: int, shards: int, *, skip_hosts: Collection[str] = ()) -> Row | None:
