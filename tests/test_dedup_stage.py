@@ -15,6 +15,7 @@ from wirewatch.dedup.runner import dedup_articles
 from wirewatch.dedup.similarity import KEYS_PER_TEXT
 from wirewatch.extraction.extract import clean_text
 from wirewatch.text import text_fingerprint, word_count
+from wirewatch.warehouse.stories import DEDUP_CONTEXT
 
 STORY = clean_text((Path(__file__).parent / "fixtures" / "seed-article.txt").read_text()).text
 PARAGRAPHS = STORY.split("\n")
@@ -252,3 +253,25 @@ def test_articles_deduplicated_before_the_index_existed_are_indexed_and_found(se
     assert counts["syndicated_copies"] == 1
     assert story_of(db, copy) == story
     assert scalar(db, "SELECT count(*) FROM article_bands WHERE article_id = %s", (old,)) == KEYS_PER_TEXT
+
+
+def test_the_exact_copy_lookup_probes_the_text_hash_even_when_the_statistics_predate_the_stories(settings, db):
+    """The dedup step analyzes the table as it starts, when no article of the run has a story yet;
+    the exact-copy lookup must still probe by text hash, not walk every article deduplicated since."""
+    with db.cursor() as cur:
+        cur.execute("ALTER TABLE articles SET (autovacuum_enabled = false)")  # keep the stale statistics
+    for n in range(300):
+        add_article(db, f"https://one.example/{n}", other_story(n))
+    assert dedup(settings)["new_stories"] == 300
+    newcomer = add_article(db, "https://two.example/new", other_story(1000))
+    text_hash, = query(db, "SELECT text_hash FROM articles WHERE id = %s", (newcomer,))[0]
+    with db.cursor() as cur:
+        cur.execute("PREPARE context AS " + next(iter(DEDUP_CONTEXT.values())))
+        cur.execute("EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE context(%s, %s, %s)", (newcomer, text_hash, "https://two.example/new"))
+        plan = cur.fetchone()[0][0]["Plan"]
+
+    def removed(node: dict) -> int:
+        return node.get("Rows Removed by Filter", 0) + sum(removed(child) for child in node.get("Plans", []))
+
+
+    assert removed(plan) < 10, plan

@@ -39,18 +39,21 @@ def articles_to_dedup(conn: Connection, shard: int, shards: int, limit: int, ski
 DEDUP_LOCKS = {"wirewatch_dedup_locks(bigint[])":
                "SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT DISTINCT unnest($1) AS k ORDER BY 1) keys"}
 DEDUP_CONTEXT = {"wirewatch_dedup_context(bigint, text, text)": f"""
-    SELECT (SELECT id FROM articles WHERE url_key = $3 AND status = 'extracted' AND id <> $1
-                                          AND story_id IS NOT NULL
-            ORDER BY first_seen_at, id LIMIT 1) AS same_page_id,
+    -- OFFSET 0 fences each key's lookup in: the statistics of a fresh run say every story_id is
+    -- NULL, and the planner would walk articles_story_idx through all deduplicated rows instead.
+    SELECT (SELECT id FROM (SELECT id, story_id, first_seen_at FROM articles
+                            WHERE url_key = $3 AND status = 'extracted' OFFSET 0) same_page
+            WHERE id <> $1 AND story_id IS NOT NULL ORDER BY first_seen_at, id LIMIT 1) AS same_page_id,
            exact.id AS exact_id, exact.story_id AS exact_story_id,
            me.story_id AS previous_story_id,
            -- Pruned bands have no rows left to keep: all of them are written again.
            CASE WHEN me.bands_pruned_at IS NULL THEN me.lsh_bands END AS old_bands,
            (SELECT count(*) FROM articles other WHERE other.story_id = me.story_id AND other.id <> me.id) AS companions
     FROM articles me
-    LEFT JOIN LATERAL (SELECT id, story_id FROM articles
-                       WHERE text_hash = $2 AND id <> $1 AND status = 'extracted' AND story_id IS NOT NULL
-                       ORDER BY {SEEN_AT}, id LIMIT 1) exact ON true
+    LEFT JOIN LATERAL (SELECT id, story_id FROM (SELECT id, story_id, status, {SEEN_AT} AS seen FROM articles
+                                                 WHERE text_hash = $2 OFFSET 0) same_text
+                       WHERE id <> $1 AND status = 'extracted' AND story_id IS NOT NULL
+                       ORDER BY seen, id LIMIT 1) exact ON true
     WHERE me.id = $1 AND me.status = 'extracted' AND me.deduped_at IS NULL AND me.text_hash = $2
     FOR UPDATE OF me SKIP LOCKED"""}
 
