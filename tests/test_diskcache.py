@@ -1,9 +1,16 @@
 """Tables kept on disk between processes (wirewatch.tagging.diskcache), and the place gazetteer's use of it."""
 
+import shutil
+from pathlib import Path
+
 import pytest
 
-from wirewatch.tagging import diskcache
-from wirewatch.tagging import geo
+from wirewatch.config import ConfigError
+from wirewatch.extraction.extract import clean_text
+from wirewatch.tagging import diskcache, geo, topics
+
+SHIPPED = Path(__file__).parents[1] / "config" / "topics.yaml"
+SEED = clean_text((Path(__file__).parent / "fixtures" / "seed-article.txt").read_text()).text
 
 
 @pytest.fixture
@@ -74,3 +81,28 @@ def test_the_cached_place_tables_equal_freshly_built_ones(cache):
         function.cache_clear()
         assert function() == function.build(), f"{function.__name__}, read back from disk"
     assert len(list(cache.glob("wirewatch.tagging.geo.*.pickle"))) >= 5
+
+
+def test_the_compiled_taxonomy_is_read_back_from_disk_and_tags_as_a_fresh_compile(cache):
+    fresh = topics._compile_taxonomy(SHIPPED, None)
+    assert topics.load_taxonomy(SHIPPED).version == fresh.version  # compiled and stored
+    (stored,) = cache.glob("wirewatch.tagging.topics.load_taxonomy-*.pickle")
+    cached = topics.load_taxonomy(SHIPPED)
+    assert cached.rules.keys() == fresh.rules.keys() and cached.topics == fresh.topics
+    assert [m.topic_id for m in cached.tag(None, SEED)] == [m.topic_id for m in fresh.tag(None, SEED)] != []
+    assert list(cache.glob("*.pickle")) == [stored]
+
+
+def test_an_edited_taxonomy_is_compiled_anew_and_a_broken_one_is_never_cached(tmp_path, cache):
+    config = tmp_path / "config"
+    shutil.copytree(SHIPPED.parent, config)
+    first = topics.load_taxonomy(config / "topics.yaml")
+    german = config / "topics.de.yaml"
+    german.write_text(german.read_text() + "\n")  # the same rules in other bytes: another version
+    second = topics.load_taxonomy(config / "topics.yaml")
+    assert second.version != first.version
+    assert len(list(cache.glob("wirewatch.tagging.topics.load_taxonomy-*.pickle"))) == 1, "the old one is dropped"
+    german.write_text(german.read_text() + "topics: [oops\n")
+    for _ in range(2):
+        with pytest.raises(ConfigError):
+            topics.load_taxonomy(config / "topics.yaml")

@@ -5,6 +5,8 @@ CPU; every process that tags (each task, each pool worker) would build it again.
 keeps a built table as a pickle in WIREWATCH_CACHE_DIR (default ~/.cache/wirewatch, or
 $XDG_CACHE_HOME/wirewatch), named by a key of the code that builds it and the versions of the
 packages it reads, so a change to either builds it anew. Loading takes about a tenth of the time.
+`file_cached` does the same for a table compiled from files the user edits (the topic taxonomy),
+named by those files' names and bytes as well.
 The directory is the user's own, like any cache; a cache that cannot be read or written is only
 slower, never an error.
 """
@@ -18,7 +20,7 @@ import logging
 import os
 import pickle
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import TypeVar
@@ -44,17 +46,33 @@ def disk_cached(*, sources: list[str], packages: list[str]) -> Callable[[Callabl
     def decorate(build: Callable[[], T]) -> Callable[[], T]:
         @functools.lru_cache(maxsize=1)
         def cached() -> T:
-            path = cache_dir() / f"{build.__module__}.{build.__name__}-{key()}.pickle"
-            table = _load(path)
-            if table is None:
-                table = build()
-                _store(path, table)
-            return table
+            return _cached_build(f"{build.__module__}.{build.__name__}", key(), build)
 
         cached.build = build  # the builder itself, uncached (tests compare the two)
         return functools.wraps(build)(cached)
 
     return decorate
+
+
+def file_cached(name: str, build: Callable[[], T], *, inputs: Sequence[Path], sources: list[str],
+                packages: list[str]) -> T:
+    """`build()`, or the table it built before from the same `inputs` (files, by name and bytes) with
+    the same code and packages. One file per `name`: a table built from other inputs replaces it.
+    Only a table that was built is stored, so an error in the inputs is raised every time."""
+    digest = hashlib.sha256(_key(sources, packages).encode())
+    for path in inputs:
+        digest.update(f"\0{path.name}\0".encode())
+        digest.update(path.read_bytes())
+    return _cached_build(name, digest.hexdigest()[:16], build)
+
+
+def _cached_build(stem: str, key: str, build: Callable[[], T]) -> T:
+    path = cache_dir() / f"{stem}-{key}.pickle"
+    table = _load(path)
+    if table is None:
+        table = build()
+        _store(path, table)
+    return table
 
 
 def _key(sources: list[str], packages: list[str]) -> str:

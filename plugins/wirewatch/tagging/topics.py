@@ -27,10 +27,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, NamedTuple
 
+import wirewatch.config
+import wirewatch.text
+from wirewatch.tagging import actors, diskcache, matching
 from wirewatch.tagging.actors import KINDS, Gazetteer, load_gazetteer
 from wirewatch.config import ConfigError, check_keys, check_unique_ids, load_entries, string_list
 from wirewatch.tagging.matching import STEMMERS, PhraseIndex, Tokens, phrase_forms, tokenize
 
+# The code that compiles a taxonomy: a change to it compiles the cached taxonomies anew.
+TAXONOMY_SOURCES = [__file__, matching.__file__, actors.__file__, wirewatch.config.__file__, wirewatch.text.__file__]
 TOPIC_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # ACLED's event types and their sub-event types (ACLED codebook), for the topics' `acled:` mapping.
 ACLED_TYPES = {
@@ -331,7 +336,23 @@ def load_taxonomy(path: Path, gazetteer: Gazetteer | None = None) -> Taxonomy:
     `language`, English by default) and, beside it, one `<stem>.<language>.yaml` per further
     language (`topics.de.yaml`: the same topic ids with that language's phrase lists). Phrases
     `@country`, `@organization`, `@group`, `@place` stand for every alias of such actors in the
-    gazetteer (by default actors.yaml beside it)."""
+    gazetteer (by default actors.yaml beside it).
+
+    Compiling takes seconds and every tagging process needs it, so with the default gazetteer the
+    compiled taxonomy is kept on disk (`diskcache.file_cached`), by the bytes of the files."""
+    if gazetteer is not None:
+        return _compile_taxonomy(path, gazetteer)
+    files = [*_taxonomy_files(path), *sorted(path.parent.glob("actors*.yaml"))]
+    return diskcache.file_cached(f"{__name__}.load_taxonomy", lambda: _compile_taxonomy(path, None),
+                                 inputs=files, sources=TAXONOMY_SOURCES, packages=["pyahocorasick", "PyStemmer", "PyYAML"])
+
+
+def _taxonomy_files(path: Path) -> list[Path]:
+    """The main taxonomy file and, beside it, its further languages' files."""
+    return [path, *sorted(path.parent.glob(f"{path.stem}.*{path.suffix}"))]
+
+
+def _compile_taxonomy(path: Path, gazetteer: Gazetteer | None) -> Taxonomy:
     data, located = load_entries(path, "topics")
     check_keys(data, str(path), required={"topics"},
                optional={"version", "language", "weights", "min_score", "lead_sentences", "negations",
@@ -352,7 +373,7 @@ def load_taxonomy(path: Path, gazetteer: Gazetteer | None = None) -> Taxonomy:
     past_years = data.get("past_years_are_background", True)
     if not isinstance(past_years, bool):
         raise ConfigError(f"{path}: 'past_years_are_background' must be true or false, got {past_years!r}")
-    files = [path, *sorted(path.parent.glob(f"{path.stem}.*{path.suffix}"))]
+    files = _taxonomy_files(path)
     sources = [(language, data, topic_rules, located)] + [
         _language_file(extra, [t.id for t in topics]) for extra in files[1:]]
     kinds = _actor_phrases([entry for *_, entries in sources for entry in entries], gazetteer, path)
