@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args(argv)
     os.environ.setdefault("WIREWATCH_ALLOWED_NETWORKS", "127.0.0.0/8")
-    from wirewatch.fetch.client import download, make_session
+    from wirewatch.fetch.client import HttpClient, download
     from wirewatch.settings import Settings
     import requests
 
@@ -85,12 +85,12 @@ def main(argv: list[str] | None = None) -> int:
     port = queue.get(timeout=30)
     url = f"http://127.0.0.1:{port}/page"
     settings = Settings.from_env()
-    session = make_session(settings)
+    client = HttpClient(settings)
     bare = requests.Session()
     connection = http.client.HTTPConnection("127.0.0.1", port)
 
     def wirewatch_fetch() -> None:
-        result = download(session, url, settings=settings, max_bytes=settings.max_page_bytes)
+        result = download(client, url, settings=settings, max_bytes=settings.max_page_bytes)
         assert result.ok and len(result.body) == args.size, result.error
 
     def requests_fetch() -> None:

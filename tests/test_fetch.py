@@ -4,7 +4,7 @@ import brotli
 import pytest
 from faultserver import FaultServer, gzip_bomb, redirect, reset, send, stall, stream, trickle
 
-from wirewatch.fetch.client import AddressRefused, check_address, download, make_session
+from wirewatch.fetch.client import AddressRefused, HttpClient, check_address, download
 from wirewatch.settings import Settings
 
 SETTINGS = Settings(connect_timeout=2, read_timeout=1, total_timeout=3, max_redirects=3,
@@ -40,7 +40,7 @@ def server():
 
 
 def get(server, path, **kw):
-    return download(make_session(SETTINGS), server.url(path), settings=SETTINGS, max_bytes=LIMIT, **kw)
+    return download(HttpClient(SETTINGS), server.url(path), settings=SETTINGS, max_bytes=LIMIT, **kw)
 
 
 def test_success_keeps_body_and_headers(server):
@@ -104,7 +104,7 @@ def test_private_and_non_http_addresses_are_refused_by_default(url, reason):
 
 def test_refusal_is_a_recorded_outcome_and_the_allow_list_opens_loopback(server):
     hits_before = len(server.hits)
-    refused = download(make_session(Settings()), server.url("/ok"), settings=Settings(), max_bytes=LIMIT)
+    refused = download(HttpClient(Settings()), server.url("/ok"), settings=Settings(), max_bytes=LIMIT)
     assert refused.kind == "refused" and "WIREWATCH_ALLOWED_NETWORKS" in refused.error
     assert len(server.hits) == hits_before, "a refused URL must not be requested at all"
     assert get(server, "/ok").ok
@@ -118,7 +118,7 @@ def test_redirect_into_a_private_network_is_refused(server):
 
 def test_unresolvable_host_is_a_dns_failure():
     # An empty label fails in the resolver library itself: no query leaves the machine.
-    got = download(make_session(SETTINGS), "http://bad..host/feed", settings=SETTINGS, max_bytes=LIMIT)
+    got = download(HttpClient(SETTINGS), "http://bad..host/feed", settings=SETTINGS, max_bytes=LIMIT)
     assert got.kind == "dns" and got.error.startswith("DNS: cannot resolve bad..host")
 
 
@@ -131,7 +131,7 @@ def test_connection_refused():
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    got = download(make_session(SETTINGS), f"http://127.0.0.1:{port}/", settings=SETTINGS, max_bytes=LIMIT)
+    got = download(HttpClient(SETTINGS), f"http://127.0.0.1:{port}/", settings=SETTINGS, max_bytes=LIMIT)
     assert got.error == "connection error: Connection refused" and got.transient
 
 

@@ -12,7 +12,7 @@ from test_pipeline_stages import SEED_LINES, article_page, rss
 from wirewatch import warehouse
 from wirewatch.feeds.lists import FeedSpec
 from wirewatch.feeds.runner import poll_feeds
-from wirewatch.fetch.client import make_session
+from wirewatch.fetch.client import HttpClient
 from wirewatch.fetch.politeness import HostPolicy
 from wirewatch.fetch.runner import fetch_articles
 
@@ -34,7 +34,7 @@ def server():
 
 def test_robots_rules_and_crawl_delay(settings, server):
     server.routes["/robots.txt"] = send(200, ROBOTS, "text/plain")
-    policy = HostPolicy(make_session(settings), settings)
+    policy = HostPolicy(HttpClient(settings), settings)
     assert policy.check(server.url("/news/a.html")).allowed
     assert not policy.check(server.url("/no-bots/a.html")).allowed, "the group naming wirewatch applies"
     assert policy.check(server.url("/private/a.html")).allowed, "…and replaces the * group for us"
@@ -44,16 +44,16 @@ def test_robots_rules_and_crawl_delay(settings, server):
 
 
 def test_missing_robots_allows_and_unreadable_robots_defers(settings, server):
-    policy = HostPolicy(make_session(settings), settings)
+    policy = HostPolicy(HttpClient(settings), settings)
     assert policy.check(server.url("/a.html")).allowed  # 404: no rules
     with FaultServer({"/robots.txt": send(503, b"busy")}) as busy:
-        verdict = HostPolicy(make_session(settings), settings).check(busy.url("/a.html"))
+        verdict = HostPolicy(HttpClient(settings), settings).check(busy.url("/a.html"))
     assert not verdict.allowed and verdict.transient and "HTTP 503" in verdict.reason
 
 
 def test_requests_to_one_host_are_spaced(settings, server):
     spaced = dataclasses.replace(settings, host_delay_seconds=0.25)
-    policy = HostPolicy(make_session(spaced), spaced)
+    policy = HostPolicy(HttpClient(spaced), spaced)
     moments = []
     for _ in range(3):
         policy.wait_turn(server.url("/x"))

@@ -21,7 +21,7 @@ from wirewatch.feeds import polling
 from wirewatch.feeds.lists import FeedSpec
 from wirewatch.feeds.parsing import ParsedFeed
 from wirewatch.feeds.runner import poll_feeds
-from wirewatch.fetch.client import Download, download, make_session
+from wirewatch.fetch.client import Download, HttpClient, download
 from wirewatch.settings import Settings
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -398,7 +398,7 @@ def test_the_poll_client_downloads_as_fetch_download_does(parity_server, path):
     url = parity_server.url(path)
     headers = {"If-None-Match": '"v1"'} if path == "/not-modified" else None
     same_download(client_download(url, headers=headers),
-                  download(make_session(PARITY), url, settings=PARITY, max_bytes=PARITY_LIMIT, headers=headers))
+                  download(HttpClient(PARITY), url, settings=PARITY, max_bytes=PARITY_LIMIT, headers=headers))
 
 
 def test_the_poll_client_refuses_and_fails_as_fetch_download_does(parity_server):
@@ -408,7 +408,7 @@ def test_the_poll_client_refuses_and_fails_as_fetch_download_does(parity_server)
     for url, settings in [(parity_server.url("/ok"), Settings()),  # loopback not allowed by default
                           ("http://bad..host/feed", PARITY), (closed, PARITY), ("ftp://127.0.0.1/feed.xml", PARITY)]:
         same_download(client_download(url, settings),
-                      download(make_session(settings), url, settings=settings, max_bytes=PARITY_LIMIT))
+                      download(HttpClient(settings), url, settings=settings, max_bytes=PARITY_LIMIT))
     parity_server.routes["/reset"] = reset
     got = client_download(parity_server.url("/reset"))
     assert (got.kind, got.transient) == ("connection", True) and got.error.startswith("connection")

@@ -143,10 +143,10 @@ def _set_enabled(feed_id: int, enabled: bool, settings: Settings) -> int:
 def feeds_discover(args: argparse.Namespace, settings: Settings) -> int:
     """Find the feeds of a site from its page URL (declared <link rel=alternate> feeds, else common paths)."""
     from wirewatch.feeds.discovery import discover
-    from wirewatch.fetch.client import make_session
+    from wirewatch.fetch.client import HttpClient
 
     try:
-        found = discover(args.url, make_session(settings), settings)
+        found = discover(args.url, HttpClient(settings), settings)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

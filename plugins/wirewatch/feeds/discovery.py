@@ -10,11 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
-import requests
 from lxml import html as lxml_html
 
 from wirewatch.feeds.parsing import FeedParseError, parse_feed
-from wirewatch.fetch.client import download
+from wirewatch.fetch.client import HttpClient, download
 from wirewatch.settings import Settings
 
 FEED_TYPES = {"application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/xml",
@@ -50,9 +49,9 @@ def declared_feeds(page: bytes, base_url: str) -> list[str]:
     return urls
 
 
-def discover(url: str, session: requests.Session, settings: Settings) -> list[DiscoveredFeed]:
+def discover(url: str, client: HttpClient, settings: Settings) -> list[DiscoveredFeed]:
     """Feeds of the site at `url` (which may itself be a feed); raises ValueError if the page is unreachable."""
-    page = download(session, url, settings=settings, max_bytes=settings.max_page_bytes)
+    page = download(client, url, settings=settings, max_bytes=settings.max_page_bytes)
     if page.error:
         raise ValueError(f"cannot read {url}: {page.error}")
     itself = _as_feed(page.final_url, page.body, page.headers.get("content-type"), "the URL is a feed")
@@ -63,7 +62,7 @@ def discover(url: str, session: requests.Session, settings: Settings) -> list[Di
         candidates = [(urljoin(page.final_url, path), "common path") for path in COMMON_PATHS]
     found = []
     for candidate, how in candidates:
-        got = download(session, candidate, settings=settings, max_bytes=settings.max_feed_bytes)
+        got = download(client, candidate, settings=settings, max_bytes=settings.max_feed_bytes)
         feed = None if got.error else _as_feed(got.final_url, got.body, got.headers.get("content-type"), how)
         if feed and feed.url not in {f.url for f in found}:
             found.append(feed)

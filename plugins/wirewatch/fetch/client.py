@@ -3,23 +3,31 @@
 One function, `download`, serves both feeds and article pages. It never raises for network
 trouble: the outcome (status, or a readable error and its `kind`) is part of the returned `Download`.
 
-Redirects are followed here, hop by hop, rather than by requests, so that every hop's address is
-checked (a public URL must not redirect into the private network) and so that callers learn whether
-the whole chain was permanent (301/308: a feed's stored URL should move) or not.
+Downloads go through an `HttpClient`: urllib3's connection pools and a cookie jar, what a
+requests.Session gives, without requests' per-request layers (merging settings, preparing the
+request, hooks), which cost more CPU than reading a 300 KB page (bench/fetch_client.py).
+
+Redirects are followed here, hop by hop, so that every hop's address is checked (a public URL must
+not redirect into the private network) and so that callers learn whether the whole chain was
+permanent (301/308: a feed's stored URL should move) or not.
 """
 
 from __future__ import annotations
 
+import http.cookiejar
 import ipaddress
 import logging
 import re
 import socket
 import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
-import requests
+import certifi
 import urllib3
 
 from wirewatch.settings import Settings
@@ -76,17 +84,49 @@ def status_kind(status: int) -> str:
     return "http_server" if status >= 500 or status in (408, 425) else "http_client"
 
 
-def make_session(settings: Settings) -> requests.Session:
-    session = requests.Session()
-    session.headers["User-Agent"] = settings.user_agent
-    # urllib3 decodes br when the brotli package is installed (it is pinned in requirements).
-    session.headers["Accept-Encoding"] = "gzip, deflate, br"
-    # Environment proxies must not reroute the pipeline's traffic.
-    session.trust_env = False
-    adapter = requests.adapters.HTTPAdapter(pool_connections=64, pool_maxsize=64, max_retries=0)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    return session
+class HttpClient:
+    """Connection pools (kept alive per host, shared by threads) and the cookies servers set, sent
+    back on later hops and requests to them (consent and paywall redirects need it). Environment
+    proxies are ignored: they must not reroute the pipeline's traffic."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        # urllib3 decodes br when the brotli package is installed (it is pinned in requirements).
+        self.headers = {"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate, br",
+                        "Accept": "*/*", "Connection": "keep-alive"}
+        self.cookies = http.cookiejar.CookieJar()
+        self._timeout = urllib3.Timeout(connect=settings.connect_timeout, read=settings.read_timeout)
+        self._pools = urllib3.PoolManager(num_pools=64, maxsize=64, retries=False, ca_certs=certifi.where())
+
+    def get(self, url: str, headers: dict[str, str] | None = None) -> urllib3.BaseHTTPResponse:
+        """Send a GET and return the response with its body unread; raises urllib3's errors."""
+        request_headers = {**self.headers, **headers} if headers else dict(self.headers)
+        if len(self.cookies):
+            cookie_request = urllib.request.Request(url)
+            self.cookies.add_cookie_header(cookie_request)
+            if cookie_request.has_header("Cookie"):
+                request_headers["Cookie"] = cookie_request.get_header("Cookie")
+        response = self._pools.urlopen("GET", url, headers=request_headers, redirect=False, retries=False,
+                                       timeout=self._timeout, preload_content=False, decode_content=True)
+        if "set-cookie" in response.headers:
+            self.cookies.extract_cookies(_CookieHeaders(response.headers), urllib.request.Request(url))
+        return response
+
+    def close(self) -> None:
+        self._pools.clear()
+
+
+class _CookieHeaders:
+    """A response's headers as http.cookiejar reads them (`info().get_all`)."""
+
+    def __init__(self, headers: urllib3.HTTPHeaderDict):
+        self._headers = headers
+
+    def info(self) -> _CookieHeaders:
+        return self
+
+    def get_all(self, name: str, default: list[str] | None = None) -> list[str] | None:
+        return self._headers.getlist(name) or default
 
 
 class AddressRefused(Exception):
@@ -119,7 +159,7 @@ def check_address(url: str, settings: Settings) -> None:
 
 
 def download(
-    session: requests.Session,
+    client: HttpClient,
     url: str,
     *,
     settings: Settings,
@@ -144,24 +184,26 @@ def download(
             return failed(str(exc), "refused")
         except (socket.gaierror, UnicodeError) as exc:
             return failed(f"DNS: cannot resolve {urlsplit(current).hostname} ({_root_cause(exc)})", "dns")
-        try:
-            response = session.get(current, headers=headers or {}, stream=True, allow_redirects=False,
-                                   timeout=(settings.connect_timeout, settings.read_timeout))
-        except requests.exceptions.ConnectTimeout:
-            return failed("timeout: no connection within %gs" % settings.connect_timeout, "timeout", transient=True)
-        except requests.exceptions.ReadTimeout:
-            return failed("timeout: no response within %gs" % settings.read_timeout, "timeout", transient=True)
-        except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
-                requests.exceptions.InvalidSchema) as exc:
+        except ValueError as exc:  # urlsplit's port out of range, a bracketed host that is no address
             return failed(f"invalid URL: {exc}", "invalid_url")
-        except requests.exceptions.ConnectionError as exc:
+        try:
+            response = client.get(current, headers)
+        # urllib3's NewConnectionError is a ConnectTimeoutError too: it goes first.
+        except urllib3.exceptions.NewConnectionError as exc:
             return failed(f"connection error: {_root_cause(exc)}", "connection", transient=True)
-        except requests.exceptions.RequestException as exc:
-            return failed(f"request failed: {_root_cause(exc)}", "connection", transient=True)
+        except urllib3.exceptions.ConnectTimeoutError:
+            return failed("timeout: no connection within %gs" % settings.connect_timeout, "timeout", transient=True)
+        except urllib3.exceptions.ReadTimeoutError:
+            return failed("timeout: no response within %gs" % settings.read_timeout, "timeout", transient=True)
+        except (urllib3.exceptions.LocationValueError, urllib3.exceptions.URLSchemeUnknown) as exc:
+            return failed(f"invalid URL: {exc}", "invalid_url")
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            return failed(f"connection error: {_root_cause(exc)}", "connection", transient=True)
 
-        if response.status_code in REDIRECTS and response.headers.get("location"):
+        if response.status in REDIRECTS and response.headers.get("location"):
             response.close()
-            permanent = permanent and response.status_code in PERMANENT_REDIRECTS
+            response.release_conn()
+            permanent = permanent and response.status in PERMANENT_REDIRECTS
             target = urljoin(current, response.headers["location"])
             if target in seen:
                 return failed(f"redirect loop at {target}", "redirects")
@@ -173,11 +215,11 @@ def download(
     return failed(f"too many redirects (more than {settings.max_redirects})", "redirects")
 
 
-def _read(response: requests.Response, *, url: str, final_url: str, started: float, settings: Settings,
+def _read(response: urllib3.BaseHTTPResponse, *, url: str, final_url: str, started: float, settings: Settings,
           max_bytes: int, moved_to: str | None) -> Download:
     """Read a response body within the size and time limits."""
-    with response:
-        status = response.status_code
+    with _finished(response):
+        status = response.status
         response_headers = {k.lower(): v for k, v in response.headers.items()}
 
         def failed(error: str, kind: str, transient: bool) -> Download:
@@ -195,7 +237,7 @@ def _read(response: requests.Response, *, url: str, final_url: str, started: flo
         # read1 returns what one receive brought (decoded, at most CHUNK_BYTES of output, so the cap
         # also bounds gzip/br bombs), so a server sending a byte a second meets the deadline check
         # below at every byte; each receive keeps the read timeout. No thread per download.
-        read = response.raw.read1
+        read = response.read1
         try:
             while chunk := read(CHUNK_BYTES, decode_content=True):
                 size += len(chunk)
@@ -204,9 +246,9 @@ def _read(response: requests.Response, *, url: str, final_url: str, started: flo
                 if time.monotonic() > deadline:
                     return failed(f"timeout: download took longer than {settings.total_timeout:g}s", "timeout", True)
                 chunks.append(chunk)
-        except (urllib3.exceptions.HTTPError, requests.exceptions.RequestException, OSError) as exc:
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
             return failed(f"connection broken while reading: {_root_cause(exc)}", "connection", True)
-        wire_bytes = response.raw.tell() if hasattr(response.raw, "tell") else size
+        wire_bytes = response.tell()
 
     body = b"".join(chunks)
     error = kind = None
@@ -216,6 +258,18 @@ def _read(response: requests.Response, *, url: str, final_url: str, started: flo
                     elapsed=time.monotonic() - started, error=error, kind=kind,
                     transient=error is not None and is_transient_status(status),
                     moved_permanently_to=moved_to, wire_bytes=wire_bytes)
+
+
+@contextmanager
+def _finished(response: urllib3.BaseHTTPResponse) -> Iterator[None]:
+    """Hand the connection back to its pool: kept alive when the body was read to its end, closed
+    when it was left half-read (too large, too slow, broken)."""
+    try:
+        yield
+    finally:
+        if not response.isclosed():
+            response.close()
+        response.release_conn()
 
 
 def _root_cause(exc: BaseException) -> str:

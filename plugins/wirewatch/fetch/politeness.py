@@ -16,10 +16,9 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-import requests
 from protego import Protego
 
-from wirewatch.fetch.client import download
+from wirewatch.fetch.client import HttpClient, download
 from wirewatch.settings import Settings
 
 ROBOTS_MAX_BYTES = 512 * 1024  # Google's limit; larger files are cut there
@@ -37,8 +36,8 @@ class Verdict:
 class HostPolicy:
     """robots.txt rules and request spacing for the hosts one task fetches from."""
 
-    def __init__(self, session: requests.Session, settings: Settings):
-        self._session = session
+    def __init__(self, client: HttpClient, settings: Settings):
+        self._client = client
         self._settings = settings
         self._robots: dict[str, Protego | Verdict | None] = {}
         self._last_request: dict[str, float] = {}
@@ -71,7 +70,7 @@ class HostPolicy:
 
     def _load(self, origin: str) -> Protego | Verdict | None:
         self.wait_turn(origin + "/robots.txt")
-        got = download(self._session, origin + "/robots.txt", settings=self._settings, max_bytes=ROBOTS_MAX_BYTES)
+        got = download(self._client, origin + "/robots.txt", settings=self._settings, max_bytes=ROBOTS_MAX_BYTES)
         if got.kind == "too_large":
             return None  # treat an absurd robots.txt like a missing one rather than block the site
         if got.ok:

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from wirewatch import warehouse
 from wirewatch.db import connect
-from wirewatch.fetch.client import Download, download, make_session
+from wirewatch.fetch.client import Download, HttpClient, download
 from wirewatch.fetch.content import media_problem
 from wirewatch.fetch.politeness import HostPolicy
 from wirewatch.settings import Settings
@@ -39,8 +39,8 @@ def fetch_articles(shard: int, shards: int, *, run_id: str, settings: Settings |
     counts: Counter = Counter()
     reasons: Counter = Counter()
     by_site: dict[str, Counter] = {}
-    session = make_session(settings)
-    hosts = HostPolicy(session, settings)
+    client = HttpClient(settings)
+    hosts = HostPolicy(client, settings)
     busy: set[str] = set()  # hosts a worker is fetching from right now
     turn = threading.Condition()
 
@@ -66,7 +66,7 @@ def fetch_articles(shard: int, shards: int, *, run_id: str, settings: Settings |
                     verdict = hosts.check(article["url"])
                     if verdict.allowed:
                         hosts.wait_turn(article["url"])
-                        got = download(session, article["url"], settings=settings, max_bytes=settings.max_page_bytes)
+                        got = download(client, article["url"], settings=settings, max_bytes=settings.max_page_bytes)
                     else:
                         got = Download(url=article["url"], final_url=article["url"], error=verdict.reason,
                                        kind="robots", transient=verdict.transient)
