@@ -151,3 +151,30 @@ def test_user_agent_and_conditional_headers_are_sent(server):
     got = get(server, "/cond", headers={"If-None-Match": '"v1"'})
     assert got.status == 304 and got.error is None
     assert seen["User-Agent"] == SETTINGS.user_agent and seen["If-None-Match"] == '"v1"'
+
+
+def test_cookies_a_server_sets_are_sent_back_on_the_next_hop_and_request(server):
+    seen = []
+
+    def consent(req):  # a consent wall: set a cookie, send the reader back to the page
+        req.send_response(302)
+        req.send_header("Set-Cookie", "consent=yes; Path=/")
+        req.send_header("Location", "/walled")
+        req.send_header("Content-Length", "0")
+        req.end_headers()
+
+    def walled(req):
+        seen.append(req.headers.get("Cookie"))
+        send(200 if req.headers.get("Cookie") == "consent=yes" else 403, b"story")(req)
+
+    server.routes.update({"/consent": consent, "/walled": walled})
+    client = HttpClient(SETTINGS)
+    first = download(client, server.url("/consent"), settings=SETTINGS, max_bytes=LIMIT)
+    again = download(client, server.url("/walled"), settings=SETTINGS, max_bytes=LIMIT)
+    assert first.ok and again.ok and seen == ["consent=yes", "consent=yes"]
+    assert get(server, "/walled").status == 403, "a new client starts without cookies"
+
+
+def test_an_out_of_range_port_is_an_invalid_url():
+    got = download(HttpClient(SETTINGS), "http://127.0.0.1:99999/", settings=SETTINGS, max_bytes=LIMIT)
+    assert got.kind == "invalid_url" and "port" in got.error.lower()
