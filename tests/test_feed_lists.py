@@ -9,7 +9,7 @@ from wirewatch.config import ConfigError
 from wirewatch.feeds.discovery import declared_feeds, discover
 from wirewatch.feeds.lists import FeedSpec, load_feed_list
 from wirewatch.feeds.opml import read_opml, write_opml
-from wirewatch.fetch.client import make_session
+from wirewatch.fetch.client import HttpClient
 
 OPML = """<?xml version="1.0"?>
 <opml version="2.0">
@@ -116,15 +116,15 @@ def test_discovery_prefers_declared_feeds_then_common_paths(settings):
             "/plain/": send(200, b"<html><head><title>No links</title></head><body>Hi</body></html>"),
             "/feed": send(200, RSS, "application/rss+xml"),  # where WordPress & co. put it
         })
-        session = make_session(settings)
-        declared = discover(server.url("/"), session, settings)
+        client = HttpClient(settings)
+        declared = discover(server.url("/"), client, settings)
         assert [(f.url, f.how, f.title) for f in declared] == [
             (server.url("/news.xml"), "declared by the page", "Site news")]
-        guessed = discover(server.url("/plain/"), session, settings)
+        guessed = discover(server.url("/plain/"), client, settings)
         assert [(f.url, f.how) for f in guessed] == [(server.url("/feed"), "common path")]
-        assert discover(server.url("/news.xml"), session, settings)[0].how == "the URL is a feed"
+        assert discover(server.url("/news.xml"), client, settings)[0].how == "the URL is a feed"
         with pytest.raises(ValueError, match="HTTP 404"):
-            discover(server.url("/nowhere"), session, settings)
+            discover(server.url("/nowhere"), client, settings)
 
 
 def test_declared_feeds_resolve_relative_links():

@@ -148,7 +148,7 @@ class FeedClient:
             headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate, br"},
             # Environment proxies must not reroute the pipeline's traffic (as requests' trust_env=False).
             trust_env=False,
-            # Cookies a server sets are sent back on later hops and polls, as by a requests.Session.
+            # Cookies a server sets are sent back on later hops and polls, as by the article client (fetch.client.HttpClient).
             cookie_jar=aiohttp.CookieJar(unsafe=True),
             # Whole-download deadline: see `download`; per hop, the connect and read timeouts.
             timeout=aiohttp.ClientTimeout(total=None, sock_connect=settings.connect_timeout,
